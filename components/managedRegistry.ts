@@ -1,0 +1,211 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHash } from "crypto";
+import type { ManagedSettings } from "../config/registrySchema";
+import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import {
+  DATA_DIR,
+  ENV_SECRET_KEYS,
+  HTPASSWD_DIR,
+  HTPASSWD_KEY,
+  REGISTRY_DEBUG_PORT,
+  REGISTRY_PORT,
+  registryEnv,
+} from "../lib/registryEnv";
+import { waitForRegistryScript } from "../lib/waitScript";
+import { RegistryUi } from "./registryUi";
+
+const REGISTRY_UID = 1000;
+
+export interface ManagedRegistryArgs {
+  settings: ManagedSettings;
+  /** The htpasswd line (a Pulumi secret); required when `settings.auth.enabled`. */
+  htpasswd?: pulumi.Input<string>;
+  /** S3 (MinIO) keys as Pulumi secrets; generated when absent, for the MinIO admin to register. */
+  s3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+}
+
+/**
+ * A self-managed CNCF Distribution registry: htpasswd auth mounted from a Secret, filesystem or S3 storage
+ * with keys only through secretKeyRef, probes on the debug port, restricted security context, and the
+ * optional web UI. Waits for `/v2/` on the NodePort before anything is pushed.
+ */
+export class ManagedRegistry extends pulumi.ComponentResource {
+  public readonly host: pulumi.Output<string>;
+  public readonly namespace: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  /** Resolves once `/v2/` answered on the NodePort; depend on it before pushing. */
+  public readonly ready: pulumi.Resource;
+  public readonly uiServiceName?: pulumi.Output<string>;
+  /** Only set when the keys were generated here: hand them to the MinIO admin. */
+  public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+
+  constructor(name: string, args: ManagedRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("microk8s-pipeline:registry:ManagedRegistry", name, {}, opts);
+    const s = args.settings;
+    if (s.auth.enabled && args.htpasswd === undefined) throw new Error(`${name}: auth is enabled but no htpasswd was given`);
+    const child = { parent: this };
+    const { selector, labels } = standardLabels("registry", name, "registry", s.image.split(":").pop());
+
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, child);
+    const namespace = ns.metadata.name;
+
+    const httpSecret = new random.RandomPassword(`${name}-http-secret`, { length: 48, special: false }, child).result;
+    const s3 = s.storage.type === "s3" ? (args.s3Credentials ?? this.generateS3Credentials(name)) : undefined;
+    if (s3 && !args.s3Credentials) {
+      this.generatedS3Credentials = { accessKey: pulumi.secret(s3.accessKey), secretKey: pulumi.secret(s3.secretKey) };
+    }
+
+    const envSecret = new k8s.core.v1.Secret(
+      `${name}-env`,
+      {
+        metadata: { namespace, labels },
+        type: "Opaque",
+        stringData: {
+          [ENV_SECRET_KEYS.httpSecret]: httpSecret,
+          ...(s3 ? { [ENV_SECRET_KEYS.s3AccessKey]: s3.accessKey, [ENV_SECRET_KEYS.s3SecretKey]: s3.secretKey } : {}),
+        },
+      },
+      child,
+    );
+    const authSecret =
+      s.auth.enabled && args.htpasswd !== undefined
+        ? new k8s.core.v1.Secret(
+            `${name}-auth`,
+            { metadata: { namespace, labels }, type: "Opaque", stringData: { [HTPASSWD_KEY]: args.htpasswd } },
+            child,
+          )
+        : undefined;
+    const dataClaim =
+      s.storage.type === "filesystem"
+        ? new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
+            {
+              metadata: { namespace, labels },
+              spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: s.storage.storageClass,
+                resources: { requests: { storage: s.storage.size } },
+              },
+            },
+            child,
+          )
+        : undefined;
+
+    // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
+    const credentialsChecksum = pulumi.unsecret(
+      pulumi
+        .all([args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""])
+        .apply((parts) => createHash("sha256").update(parts.join("\0")).digest("hex")),
+    );
+
+    const volumes = [
+      { name: "tmp", emptyDir: {} },
+      ...(authSecret ? [{ name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } }] : []),
+      ...(dataClaim ? [{ name: "data", persistentVolumeClaim: { claimName: dataClaim.metadata.name } }] : []),
+    ];
+    const volumeMounts = [
+      { name: "tmp", mountPath: "/tmp" },
+      ...(authSecret ? [{ name: "auth", mountPath: HTPASSWD_DIR, readOnly: true }] : []),
+      ...(dataClaim ? [{ name: "data", mountPath: DATA_DIR }] : []),
+    ];
+
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}`,
+      {
+        metadata: { namespace, labels },
+        spec: {
+          replicas: s.replicas,
+          selector: { matchLabels: selector },
+          // One ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+          strategy:
+            s.storage.type === "filesystem"
+              ? { type: "Recreate" }
+              : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum } },
+            spec: {
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(REGISTRY_UID),
+              containers: [
+                {
+                  name: "registry",
+                  image: s.image,
+                  imagePullPolicy: "IfNotPresent",
+                  ports: [
+                    { name: "http", containerPort: REGISTRY_PORT },
+                    { name: "debug", containerPort: REGISTRY_DEBUG_PORT },
+                  ],
+                  env: registryEnv(s, envSecret.metadata.name),
+                  // /v2/ answers 401 with auth on; the debug server's health check needs no credentials.
+                  // Liveness tolerates a minute of storage trouble before restarting, readiness reacts at once.
+                  livenessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+                  readinessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 2, periodSeconds: 5 }),
+                  resources: s.resources,
+                  securityContext: containerSecurityContext(true),
+                  volumeMounts,
+                },
+              ],
+              volumes,
+            },
+          },
+        },
+      },
+      child,
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}`,
+      {
+        metadata: { namespace, labels },
+        spec: {
+          type: "NodePort",
+          selector,
+          ports: [{ name: "http", port: REGISTRY_PORT, targetPort: "http", nodePort: s.nodePort }],
+        },
+      },
+      { parent: this, dependsOn: [deployment] },
+    );
+
+    const host = s.host ?? `localhost:${s.nodePort}`;
+    const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
+    const wait = waitForRegistryScript(`http://${host}`, s.readiness.attempts, s.readiness.intervalSeconds, hint);
+    this.ready = new command.local.Command(
+      `${name}-ready`,
+      { create: wait, update: wait, interpreter: ["/bin/sh", "-c"], triggers: [s.image, credentialsChecksum] },
+      { parent: this, dependsOn: [deployment, service] },
+    );
+
+    if (s.ui.enabled) {
+      const registryUrl = pulumi.interpolate`http://${service.metadata.name}.${namespace}.svc.cluster.local:${REGISTRY_PORT}`;
+      const ui = new RegistryUi(
+        `${name}-ui`,
+        {
+          namespace,
+          registryUrl,
+          image: s.ui.image,
+          title: s.ui.title,
+          deleteImages: s.ui.deleteImages,
+          registrySecured: s.auth.enabled,
+          resources: s.ui.resources,
+        },
+        { parent: this, dependsOn: [service] },
+      );
+      this.uiServiceName = ui.serviceName;
+    }
+
+    this.host = pulumi.output(host);
+    this.namespace = namespace;
+    this.serviceName = service.metadata.name;
+    this.registerOutputs({ host: this.host, namespace: this.namespace, serviceName: this.serviceName, uiServiceName: this.uiServiceName });
+  }
+
+  private generateS3Credentials(name: string) {
+    const child = { parent: this };
+    const accessKey = new random.RandomString(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, child).result;
+    const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, child).result;
+    return { accessKey: pulumi.secret(accessKey), secretKey };
+  }
+}

@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { RegistrySettings } from "../config/registrySchema";
+import type { PipelineSecrets } from "../config/load";
+import { ManagedRegistry } from "./managedRegistry";
+import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
+import { RegistryCredentials } from "./registryCredentials";
+
+export interface PrivateRegistryArgs {
+  settings: RegistrySettings;
+  /** Secret config; each value stays a Pulumi secret and never reaches `super`. */
+  secrets: PipelineSecrets;
+}
+
+/** What images and workloads need to know about the registry, whatever its mode. */
+export interface RegistryAccess {
+  /** host:port used in image names, for pushes and pulls. */
+  host: pulumi.Output<string>;
+  /** Present when the registry has auth: the push credentials and the pull Secret payload. */
+  credentials?: RegistryCredentials;
+  /** Depend on this before pushing: it resolves once the registry answers. */
+  ready?: pulumi.Resource;
+}
+
+/**
+ * The private registry in one of three modes: the MicroK8s addon (dev), a self-managed Distribution
+ * registry (prod), or an existing registry (no resources, only its host and credentials).
+ */
+export class PrivateRegistry extends pulumi.ComponentResource implements RegistryAccess {
+  public readonly host: pulumi.Output<string>;
+  public readonly credentials?: RegistryCredentials;
+  public readonly ready?: pulumi.Resource;
+  public readonly uiServiceName?: pulumi.Output<string>;
+  public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+
+  constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("microk8s-pipeline:registry:PrivateRegistry", name, {}, opts);
+    const s = args.settings;
+    const secrets = args.secrets;
+    const child = { parent: this };
+
+    switch (s.mode) {
+      case "microk8s-addon": {
+        const ssh = s.ssh && secrets.sshPrivateKey ? { ...s.ssh, privateKey: secrets.sshPrivateKey } : undefined;
+        const addon = new MicroK8sRegistryAddon(
+          `${name}-addon`,
+          { size: s.size, storageClass: s.storageClass, ssh, host: s.host, readiness: s.readiness },
+          child,
+        );
+        this.host = addon.host;
+        this.ready = addon.ready;
+        break;
+      }
+      case "managed": {
+        const host = s.host ?? `localhost:${s.nodePort}`;
+        this.credentials = s.auth.enabled
+          ? new RegistryCredentials(`${name}-credentials`, { username: s.auth.username, password: secrets.registryPassword, server: host, htpasswd: true }, child)
+          : undefined;
+        const s3Credentials =
+          secrets.s3AccessKey && secrets.s3SecretKey ? { accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey } : undefined;
+        const managed = new ManagedRegistry(
+          `${name}-managed`,
+          { settings: s, htpasswd: this.credentials?.htpasswd, s3Credentials },
+          child,
+        );
+        this.host = managed.host;
+        this.ready = managed.ready;
+        this.uiServiceName = managed.uiServiceName;
+        this.generatedS3Credentials = managed.generatedS3Credentials;
+        break;
+      }
+      case "external": {
+        this.credentials =
+          s.username && secrets.registryPassword
+            ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host }, child)
+            : undefined;
+        this.host = pulumi.output(s.host);
+        break;
+      }
+    }
+    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName });
+  }
+}

@@ -1,0 +1,165 @@
+import { z } from "zod";
+import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
+
+/** The MicroK8s registry addon refuses a smaller volume. */
+export const ADDON_MIN_SIZE = "20Gi";
+export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
+export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
+const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
+const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, { error: "must be an image reference such as registry:2.8.3" })
+  .refine((v) => !/:latest$/.test(v) && /[:@]/.test(v.split("/").pop() ?? ""), {
+    error: "must be pinned to a version tag or digest (not latest, not untagged)",
+  });
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" });
+
+export interface ResourceDefaults {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/** Requests and limits; a request above its limit is refused by the API server, so it is refused here first. */
+export function resourcesSchema(defaults: ResourceDefaults) {
+  const pair = (d: { cpu: string; memory: string }) =>
+    z.strictObject({ cpu: cpu.default(d.cpu), memory: bytes.default(d.memory) }).prefault({});
+  return z
+    .strictObject({ requests: pair(defaults.requests), limits: pair(defaults.limits) })
+    .prefault({})
+    .superRefine((r, ctx) => {
+      const [memRequest, memLimit] = [parseBytes(r.requests.memory), parseBytes(r.limits.memory)];
+      const [cpuRequest, cpuLimit] = [parseMillicores(r.requests.cpu), parseMillicores(r.limits.cpu)];
+      if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
+        ctx.addIssue({ code: "custom", path: ["requests", "memory"], input: r.requests.memory, message: `must not exceed limits.memory (${r.limits.memory})` });
+      }
+      if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+        ctx.addIssue({ code: "custom", path: ["requests", "cpu"], input: r.requests.cpu, message: `must not exceed limits.cpu (${r.limits.cpu})` });
+      }
+    });
+}
+
+/** How long to wait for `/v2/` after the registry is created: bounded, so a broken registry fails the update. */
+const readinessSchema = z
+  .strictObject({
+    attempts: z.number().int().min(1).max(600).default(60),
+    intervalSeconds: z.number().int().min(1).max(60).default(5),
+  })
+  .prefault({});
+
+const sshSchema = z.strictObject({
+  host: nonEmpty("host name"),
+  user: nonEmpty("user name"),
+  port: z.number().int().min(1).max(65535).default(22),
+});
+
+const addonSchema = z.strictObject({
+  mode: z.literal("microk8s-addon"),
+  size: bytes
+    .default(ADDON_MIN_SIZE)
+    .refine((v) => (parseBytes(v) ?? 0) >= (parseBytes(ADDON_MIN_SIZE) ?? 0), {
+      error: `must be at least ${ADDON_MIN_SIZE}: the MicroK8s registry addon refuses a smaller volume`,
+    }),
+  storageClass: dnsLabel.optional(),
+  ssh: sshSchema.optional(),
+  host: hostPort.default("localhost:32000"),
+  readiness: readinessSchema,
+});
+
+const filesystemStorage = z.strictObject({
+  type: z.literal("filesystem"),
+  size: bytes.default("20Gi"),
+  storageClass: dnsLabel.optional(),
+});
+
+const s3Storage = z.strictObject({
+  type: z.literal("s3"),
+  bucket: z.string({ error: "is required with s3 storage: the bucket that holds the blobs" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    error: "must be an S3 bucket name (3-63 lower-case letters, digits, '.' and '-')",
+  }),
+  region: nonEmpty("region").default("us-east-1"),
+  /** MinIO or another S3-compatible endpoint; with it set, 2.8 uses path-style addressing. */
+  regionEndpoint: z.url({ error: "must be a URL such as http://minio.minio.svc:9000" }).optional(),
+  secure: z.boolean().default(true),
+  v4auth: z.boolean().default(true),
+  rootDirectory: z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /registry" }).optional(),
+});
+
+const managedSchema = z
+  .strictObject({
+    mode: z.literal("managed"),
+    namespace: dnsLabel.default("container-registry"),
+    image: imageRef.default(DEFAULT_REGISTRY_IMAGE),
+    replicas: z.number().int().min(1).max(10).default(1),
+    nodePort: z
+      .number()
+      .int()
+      .min(NODE_PORT_RANGE.min, { error: `must be a NodePort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` })
+      .max(NODE_PORT_RANGE.max, { error: `must be a NodePort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` })
+      .default(32000),
+    /** Where Docker on this machine pushes; defaults to the NodePort on localhost. */
+    host: hostPort.optional(),
+    storage: z
+      .discriminatedUnion("type", [filesystemStorage, s3Storage], { error: "type must be one of: filesystem, s3" })
+      .prefault({ type: "filesystem" }),
+    auth: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        username: nonEmpty("user name")
+          .regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" })
+          .default("registry"),
+        realm: nonEmpty("realm").default("Registry Realm"),
+      })
+      .prefault({}),
+    metrics: z.boolean().default(true),
+    resources: resourcesSchema({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } }),
+    ui: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        image: imageRef.default(DEFAULT_UI_IMAGE),
+        title: nonEmpty("title").default("Private registry"),
+        deleteImages: z.boolean().default(false),
+        resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
+      })
+      .prefault({}),
+    readiness: readinessSchema,
+  })
+  .superRefine((r, ctx) => {
+    if (r.replicas > 1 && r.storage.type === "filesystem") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["replicas"],
+        input: r.replicas,
+        message:
+          "must be 1 with filesystem storage: the blobs sit on one ReadWriteOnce volume that a second replica cannot share; use storage.type s3 for more replicas",
+      });
+    }
+  });
+
+const externalSchema = z.strictObject({
+  mode: z.literal("external"),
+  host: hostPort,
+  /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
+  username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
+  readiness: readinessSchema,
+});
+
+export const REGISTRY_MODES = ["microk8s-addon", "managed", "external"] as const;
+
+export const registrySchema = z.discriminatedUnion("mode", [addonSchema, managedSchema, externalSchema], {
+  error: `mode must be one of: ${REGISTRY_MODES.join(", ")}`,
+});
+
+export type RegistrySettings = z.infer<typeof registrySchema>;
+export type AddonSettings = z.infer<typeof addonSchema>;
+export type ManagedSettings = z.infer<typeof managedSchema>;
+export type ExternalSettings = z.infer<typeof externalSchema>;
+export type ResourceSettings = ManagedSettings["resources"];

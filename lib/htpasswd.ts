@@ -1,0 +1,31 @@
+import * as bcrypt from "bcryptjs";
+import { createHmac } from "crypto";
+
+/** Distribution checks the hash on every authenticated request, so the cost is kept at bcrypt's usual 10. */
+export const BCRYPT_COST = 10;
+
+/**
+ * A bcrypt salt that is the same on every run, so an unchanged `pulumi up` leaves the htpasswd Secret
+ * (and the registry pods) alone. It is keyed by a secret seed rather than derived from the password
+ * alone: a salt computed quickly from the password would let anyone holding the htpasswd file test
+ * guesses at HMAC speed instead of bcrypt speed.
+ */
+export function deterministicSalt(seed: string, username: string, password: string, cost = BCRYPT_COST): string {
+  if (seed.length < 16) throw new Error("htpasswd salt seed must be at least 16 characters");
+  const digest = createHmac("sha256", seed).update(`${username}:${password}`).digest();
+  return `$2b$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(digest.subarray(0, 16), 16)}`;
+}
+
+/** One htpasswd line (`user:$2b$...`), as `htpasswd -B` writes it. */
+export function htpasswdEntry(username: string, password: string, seed: string, cost = BCRYPT_COST): string {
+  if (username.length === 0 || /[:\s]/.test(username)) throw new Error("htpasswd user name must be non-empty, without ':' or spaces");
+  if (password.length === 0) throw new Error("htpasswd password must not be empty");
+  if (bcrypt.truncates(password)) throw new Error("htpasswd password is longer than bcrypt's 72 bytes; the rest would be ignored");
+  return `${username}:${bcrypt.hashSync(password, deterministicSalt(seed, username, password, cost))}\n`;
+}
+
+/** True when `line` (an htpasswd entry) accepts `password`, as the registry checks it. */
+export function htpasswdAccepts(line: string, password: string): boolean {
+  const hash = line.trim().split(":").slice(1).join(":");
+  return hash.length > 0 && bcrypt.compareSync(password, hash);
+}

@@ -1,0 +1,54 @@
+/** Pod-spec fragments every workload here shares, kept in one place so policy and code agree. */
+
+export const PART_OF = "microk8s-pipeline";
+
+/** The `app.kubernetes.io/*` labels; `selector` is the stable subset a Deployment selects on. */
+export function standardLabels(name: string, instance: string, component: string, version?: string) {
+  const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+  const labels: Record<string, string> = {
+    ...selector,
+    "app.kubernetes.io/component": component,
+    "app.kubernetes.io/part-of": PART_OF,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+  if (version) labels["app.kubernetes.io/version"] = version;
+  return { selector, labels };
+}
+
+export function podSecurityContext(uid: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Non-root, no privilege escalation, no capabilities; read-only root where the image allows it. */
+export function containerSecurityContext(readOnlyRootFilesystem: boolean) {
+  return {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem,
+    capabilities: { drop: ["ALL"] },
+  };
+}
+
+export interface HttpProbeSettings {
+  path: string;
+  port: number | string;
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  failureThreshold?: number;
+}
+
+export function httpProbe(p: HttpProbeSettings) {
+  return {
+    httpGet: { path: p.path, port: p.port },
+    initialDelaySeconds: p.initialDelaySeconds,
+    periodSeconds: p.periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold: p.failureThreshold ?? 3,
+  };
+}

@@ -1,0 +1,88 @@
+import type { ManagedSettings } from "../config/registrySchema";
+
+export const REGISTRY_PORT = 5000;
+/** The debug server carries /debug/health and /metrics, and needs no credentials, so probes use it. */
+export const REGISTRY_DEBUG_PORT = 5001;
+export const HTPASSWD_DIR = "/auth";
+export const HTPASSWD_KEY = "htpasswd";
+export const DATA_DIR = "/var/lib/registry";
+
+/** Keys of the Secret that the registry's env reads through secretKeyRef. */
+export const ENV_SECRET_KEYS = {
+  httpSecret: "http-secret",
+  s3AccessKey: "s3-access-key",
+  s3SecretKey: "s3-secret-key",
+} as const;
+
+/** A container env entry; `N` is the Secret name's type (a string, or a Pulumi Output of one). */
+export interface EnvVar<N = string> {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: N; key: string } };
+}
+
+/** Major version of a Distribution image reference, 2 when the tag does not say (digest-only). */
+export function registryMajorVersion(image: string): number {
+  const tag = /:(v?)(\d+)(\.[^/@]*)?(@|$)/.exec(image.split("/").pop() ?? "");
+  return tag ? Number(tag[2]) : 2;
+}
+
+const plain = (name: string, value: string | number | boolean): EnvVar<never> => ({ name, value: String(value) });
+const fromSecret = <N>(name: string, secretName: N, key: string): EnvVar<N> => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secretName, key } },
+});
+
+function storageEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
+  const storage = settings.storage;
+  if (storage.type === "filesystem") {
+    return [plain("REGISTRY_STORAGE", "filesystem"), plain("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", DATA_DIR)];
+  }
+  const major = registryMajorVersion(settings.image);
+  const env: EnvVar<N>[] = [
+    plain("REGISTRY_STORAGE", "s3"),
+    plain("REGISTRY_STORAGE_S3_REGION", storage.region),
+    plain("REGISTRY_STORAGE_S3_BUCKET", storage.bucket),
+    plain("REGISTRY_STORAGE_S3_SECURE", storage.secure),
+    fromSecret("REGISTRY_STORAGE_S3_ACCESSKEY", secretName, ENV_SECRET_KEYS.s3AccessKey),
+    fromSecret("REGISTRY_STORAGE_S3_SECRETKEY", secretName, ENV_SECRET_KEYS.s3SecretKey),
+  ];
+  // 3.x always signs with v4 and dropped the option.
+  if (major < 3) env.push(plain("REGISTRY_STORAGE_S3_V4AUTH", storage.v4auth));
+  if (storage.regionEndpoint) {
+    env.push(plain("REGISTRY_STORAGE_S3_REGIONENDPOINT", storage.regionEndpoint));
+    // 2.8 switches to path-style addressing by itself when an endpoint is set; 3.x must be told.
+    if (major >= 3) env.push(plain("REGISTRY_STORAGE_S3_FORCEPATHSTYLE", true));
+  }
+  if (storage.rootDirectory) env.push(plain("REGISTRY_STORAGE_S3_ROOTDIRECTORY", storage.rootDirectory));
+  return env;
+}
+
+function authEnv(settings: ManagedSettings): EnvVar<never>[] {
+  if (!settings.auth.enabled) return [];
+  return [
+    plain("REGISTRY_AUTH", "htpasswd"),
+    plain("REGISTRY_AUTH_HTPASSWD_REALM", settings.auth.realm),
+    plain("REGISTRY_AUTH_HTPASSWD_PATH", `${HTPASSWD_DIR}/${HTPASSWD_KEY}`),
+  ];
+}
+
+/**
+ * The registry's whole configuration as environment overrides of the image's default config.yml.
+ * Credentials appear only as secretKeyRef; the HTTP secret is shared so that an upload started on one
+ * replica can finish on another.
+ */
+export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
+  return [
+    plain("REGISTRY_HTTP_ADDR", `:${REGISTRY_PORT}`),
+    fromSecret("REGISTRY_HTTP_SECRET", secretName, ENV_SECRET_KEYS.httpSecret),
+    plain("REGISTRY_HTTP_DEBUG_ADDR", `:${REGISTRY_DEBUG_PORT}`),
+    ...(settings.metrics
+      ? [plain("REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", true), plain("REGISTRY_HTTP_DEBUG_PROMETHEUS_PATH", "/metrics")]
+      : []),
+    plain("REGISTRY_LOG_LEVEL", "info"),
+    plain("REGISTRY_STORAGE_DELETE_ENABLED", true),
+    ...storageEnv(settings, secretName),
+    ...authEnv(settings),
+  ];
+}

@@ -1,0 +1,175 @@
+/**
+ * Evaluates `index.ts` under `pulumi.runtime.setMocks` with a stack's real config file, and records what
+ * every resource was given. Unknown resource types and every invoke throw, so nothing passes unmocked.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const PROJECT = "microk8s-pipeline";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  custom: boolean;
+  /** Inputs with Pulumi secrets unwrapped to their values. */
+  inputs: Record<string, any>;
+  /** Dotted paths of the inputs that arrived as Pulumi secrets. */
+  secretPaths: string[];
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces each secret wrapper with its value and notes where it was. */
+function unwrapSecrets(value: any, path: string, secretPaths: string[]): any {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
+  if (value === null || typeof value !== "object") return value;
+  if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+    secretPaths.push(path);
+    return unwrapSecrets(value.value, path, []);
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secretPaths)]));
+}
+
+export interface Evaluation {
+  resources: Recorded[];
+  outputs: Record<string, unknown>;
+  /** Export names whose Output is a Pulumi secret. */
+  secretOutputs: Set<string>;
+  /** Every value the mocks generated as a secret (random results), plus the secret config given. */
+  secretValues: string[];
+}
+
+export interface EvaluateOptions {
+  /** Replace whole top-level keys of the stack file (without the project prefix). */
+  overrides?: Record<string, unknown>;
+  /** Remove top-level keys of the stack file. */
+  unset?: string[];
+  /** Secret config values, as `pulumi config set --secret` would give them. */
+  secrets?: Record<string, string>;
+  /** Extra mocked resource outputs by type token. */
+  outputsFor?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
+}
+
+export function stackConfig(stack: string): Record<string, unknown> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc.config ?? {})) out[key.replace(`${PROJECT}:`, "")] = value;
+  return out;
+}
+
+const hexOf = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);
+
+/** The name the mocks give an auto-named Kubernetes object, as the provider adds a random suffix. */
+export const autoName = (logicalName: string) => `${logicalName}-${hexOf(logicalName, 8)}`;
+
+/** metadata.name of a recorded Kubernetes object, as the cluster would see it. */
+export const k8sName = (r: Recorded): string => r.inputs.metadata?.name ?? autoName(r.name);
+
+const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:"];
+
+function mockState(type: string, name: string, inputs: Record<string, any>, secretValues: string[]): Record<string, unknown> {
+  if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
+    const result = `Z${hexOf(`${type}/${name}`, Math.max(15, (inputs.length ?? 16) - 1))}`;
+    secretValues.push(result);
+    return { ...inputs, result };
+  }
+  if (type.startsWith("kubernetes:")) {
+    const metadata = { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? autoName(name) };
+    return { ...inputs, metadata };
+  }
+  if (type === "docker:index/image:Image") {
+    const repo = String(inputs.imageName).replace(/:[^/:]+$/, "");
+    return { ...inputs, repoDigest: `${repo}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}` };
+  }
+  if (type.startsWith("command:")) return { ...inputs, stdout: "", stderr: "" };
+  return inputs;
+}
+
+/** Loads the program afresh under mocks and resolves its exports. Rejects when the program throws. */
+export async function evaluate(stack: string, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const values = { ...stackConfig(stack), ...(options.overrides ?? {}) };
+  for (const key of options.unset ?? []) delete values[key];
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) config[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const secretValues = Object.values(options.secrets ?? {});
+  for (const [key, value] of Object.entries(options.secrets ?? {})) config[`${PROJECT}:${key}`] = value;
+
+  const resources: Recorded[] = [];
+  let program: Record<string, unknown> = {};
+  let pulumi: typeof import("@pulumi/pulumi") | undefined;
+  let settings: { waitForRPCs(): Promise<void> } | undefined;
+  jest.isolateModules(() => {
+    pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    settings = require("@pulumi/pulumi/runtime/settings");
+    pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`));
+    pulumi.runtime.setMocks(
+      {
+        newResource: ({ type, name, inputs, custom }) => {
+          if (!KNOWN_PREFIXES.some((p) => type.startsWith(p))) throw new Error(`unmocked resource type ${type} (${name})`);
+          const secretPaths: string[] = [];
+          const plain = unwrapSecrets(inputs, "", secretPaths);
+          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths });
+          inputs = plain;
+          const extra = options.outputsFor?.(type, name, inputs) ?? {};
+          return { id: `${name}-id`, state: { ...mockState(type, name, inputs, secretValues), ...extra } };
+        },
+        call: ({ token }) => {
+          throw new Error(`unmocked invoke ${token}`);
+        },
+      },
+      PROJECT,
+      stack,
+      false,
+    );
+    program = require("../index");
+  });
+  if (!pulumi || !settings) throw new Error("program did not load");
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs = new Set<string>();
+  for (const [key, value] of Object.entries(program)) {
+    if (pulumi.Output.isInstance(value)) {
+      outputs[key] = await new Promise((resolve) => (value as import("@pulumi/pulumi").Output<unknown>).apply(resolve));
+      if (await pulumi.isSecret(value as import("@pulumi/pulumi").Output<unknown>)) secretOutputs.add(key);
+    } else {
+      outputs[key] = value;
+    }
+  }
+  await settings.waitForRPCs();
+  return { resources, outputs, secretOutputs, secretValues };
+}
+
+/** True when the input at `path` arrived inside a Pulumi secret (secrecy covers the enclosing object). */
+export const isSecretAt = (r: Recorded, path: string): boolean =>
+  r.secretPaths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+
+/** The one recorded resource of `type` whose logical name ends with `suffix`. */
+export function find(resources: Recorded[], type: string, suffix = ""): Recorded {
+  const matches = resources.filter((r) => r.type === type && r.name.endsWith(suffix));
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} named *${suffix}, found ${matches.map((m) => m.name).join(", ") || "none"}`);
+  }
+  return matches[0];
+}
+
+export function ofType(resources: Recorded[], type: string): Recorded[] {
+  return resources.filter((r) => r.type === type);
+}
+
+export const TYPES = {
+  deployment: "kubernetes:apps/v1:Deployment",
+  service: "kubernetes:core/v1:Service",
+  secret: "kubernetes:core/v1:Secret",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  namespace: "kubernetes:core/v1:Namespace",
+  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  localCommand: "command:local:Command",
+  remoteCommand: "command:remote:Command",
+  image: "docker:index/image:Image",
+} as const;

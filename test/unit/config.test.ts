@@ -1,0 +1,75 @@
+import { ConfigError, parseConfig } from "../../config";
+
+const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };
+
+function problemsOf(stack: string, raw: Record<string, unknown>): string[] {
+  try {
+    parseConfig(stack, raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(`Invalid config for stack "${stack}"`);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("parseConfig defaults", () => {
+  test("dev defaults to the addon on localhost:32000 with 20Gi", () => {
+    const config = parseConfig("dev", { environment: "dev" });
+    expect(config.registry).toEqual({
+      mode: "microk8s-addon",
+      size: "20Gi",
+      host: "localhost:32000",
+      readiness: { attempts: 60, intervalSeconds: 5 },
+    });
+  });
+
+  test("prod defaults to a managed registry with auth, pinned image and NodePort 32000", () => {
+    const { registry } = parseConfig("prod", { environment: "prod" });
+    if (registry.mode !== "managed") throw new Error(registry.mode);
+    expect(registry.image).toBe("registry:2.8.3");
+    expect(registry.nodePort).toBe(32000);
+    expect(registry.auth).toEqual({ enabled: true, username: "registry", realm: "Registry Realm" });
+    expect(registry.storage).toEqual({ type: "filesystem", size: "20Gi" });
+    expect(registry.ui.enabled).toBe(false);
+  });
+
+  test("s3 storage keeps its MinIO endpoint and allows several replicas", () => {
+    const { registry } = parseConfig("prod", { environment: "prod", registry: { replicas: 3, storage: prodS3 } });
+    if (registry.mode !== "managed") throw new Error(registry.mode);
+    expect(registry.replicas).toBe(3);
+    expect(registry.storage).toMatchObject({ type: "s3", bucket: "registry", region: "us-east-1", secure: true, v4auth: true });
+  });
+});
+
+describe("parseConfig rejects bad values, naming stack, key, value and what is allowed", () => {
+  test.each([
+    ["an unknown mode", "prod", { registry: { mode: "docker-hub" } }, 'microk8s-pipeline:registry.mode = "docker-hub": mode must be one of: microk8s-addon, managed, external'],
+    ["size below 20Gi", "dev", { registry: { size: "10Gi" } }, 'microk8s-pipeline:registry.size = "10Gi": must be at least 20Gi'],
+    ["s3 without a bucket", "prod", { registry: { storage: { type: "s3" } } }, "microk8s-pipeline:registry.storage.bucket = (not set): is required with s3 storage"],
+    ["replicas > 1 with filesystem storage", "prod", { registry: { replicas: 2 } }, "microk8s-pipeline:registry.replicas = 2: must be 1 with filesystem storage: the blobs sit on one ReadWriteOnce volume"],
+    ["a malformed memory quantity", "prod", { registry: { resources: { limits: { memory: "128MB" } } } }, 'microk8s-pipeline:registry.resources.limits.memory = "128MB": must be a Kubernetes quantity such as 128Mi'],
+    ["an empty username", "prod", { registry: { auth: { username: "" } } }, 'microk8s-pipeline:registry.auth.username = "": must be a non-empty user name'],
+    ["a username with ':'", "prod", { registry: { auth: { username: "a:b" } } }, "must not contain ':'"],
+    ["a request above its limit", "prod", { registry: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } }, 'registry.resources.requests.cpu = "2": must not exceed limits.cpu (1)'],
+    ["an unpinned registry image", "prod", { registry: { image: "registry:latest" } }, "must be pinned to a version tag or digest"],
+    ["a NodePort out of range", "prod", { registry: { nodePort: 5000 } }, "registry.nodePort = 5000: must be a NodePort in 30000-32767"],
+    ["a misspelt key", "dev", { registry: { sise: "30Gi" } }, "microk8s-pipeline:registry: unknown key(s) sise"],
+    ["external without a host", "dev", { registry: { mode: "external" } }, "microk8s-pipeline:registry.host = (not set)"],
+  ])("%s", (_what, stack, registry, expected) => {
+    const problems = problemsOf(stack, { environment: stack, ...registry });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  test("an environment other than dev or prod", () => {
+    expect(problemsOf("qa", { environment: "staging" })).toEqual([
+      'microk8s-pipeline:environment = "staging": must be one of: dev, prod',
+    ]);
+  });
+
+  test("every problem is reported at once", () => {
+    const problems = problemsOf("prod", { environment: "prod", registry: { replicas: 2, nodePort: 1, auth: { username: "" } } });
+    expect(problems).toHaveLength(3);
+  });
+});

@@ -1,0 +1,252 @@
+import { htpasswdAccepts } from "../../lib/htpasswd";
+import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, stackConfig, TYPES } from "../harness";
+
+const envOf = (deployment: Recorded): Record<string, any>[] => deployment.inputs.spec.template.spec.containers[0].env;
+const envValue = (deployment: Recorded, name: string) => envOf(deployment).find((e) => e.name === name);
+const container = (deployment: Recorded) => deployment.inputs.spec.template.spec.containers[0];
+const prodRegistry = () => structuredClone(stackConfig("prod").registry) as Record<string, any>;
+
+describe("dev stack: the MicroK8s registry addon", () => {
+  let dev: Evaluation;
+  beforeAll(async () => {
+    dev = await evaluate("dev");
+  });
+
+  test("enables the addon with its size, re-runs it on update and disables it on delete", () => {
+    const enable = find(dev.resources, TYPES.localCommand, "-enable");
+    expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
+    expect(enable.inputs.update).toBe(enable.inputs.create);
+    expect(enable.inputs.delete).toBe("microk8s disable registry");
+  });
+
+  test("waits for localhost:32000/v2/ with bounded retries", () => {
+    const ready = find(dev.resources, TYPES.localCommand, "-ready");
+    expect(ready.inputs.create).toContain("http://localhost:32000/v2/");
+    expect(ready.inputs.create).toContain('while [ "$i" -lt 60 ]');
+    expect(ready.inputs.create).toContain("exit 1");
+  });
+
+  test("creates no Kubernetes object and exports the addon host", () => {
+    expect(dev.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
+    expect(dev.outputs.registryHost).toBe("localhost:32000");
+    expect(dev.outputs.registryPassword).toBeUndefined();
+  });
+
+  test("passes --storageclass when it is set", async () => {
+    const run = await evaluate("dev", { overrides: { registry: { mode: "microk8s-addon", size: "40Gi", storageClass: "fast-ssd" } } });
+    expect(find(run.resources, TYPES.localCommand, "-enable").inputs.create).toBe(
+      "microk8s enable registry --size 40Gi --storageclass fast-ssd",
+    );
+  });
+
+  test("runs the same commands over SSH when registry.ssh is set", async () => {
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n-----END OPENSSH PRIVATE KEY-----";
+    const run = await evaluate("dev", {
+      overrides: { registry: { mode: "microk8s-addon", ssh: { host: "k8s-node.example.invalid", user: "ubuntu" } } },
+      secrets: { sshPrivateKey: key },
+    });
+    expect(ofType(run.resources, TYPES.localCommand)).toEqual([]);
+    const enable = find(run.resources, TYPES.remoteCommand, "-enable");
+    expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
+    expect(enable.inputs.delete).toBe("microk8s disable registry");
+    expect(enable.inputs.connection).toMatchObject({ host: "k8s-node.example.invalid", user: "ubuntu", port: 22, privateKey: key });
+    expect(isSecretAt(enable, "connection.privateKey")).toBe(true);
+    expect(find(run.resources, TYPES.remoteCommand, "-ready").inputs.create).toContain("http://localhost:32000/v2/");
+  });
+
+  test("refuses registry.ssh without the sshPrivateKey secret, before any resource", async () => {
+    const registered: unknown[] = [];
+    await expect(
+      evaluate("dev", {
+        overrides: { registry: { mode: "microk8s-addon", ssh: { host: "h.example.invalid", user: "u" } } },
+        outputsFor: (type) => void registered.push(type),
+      }),
+    ).rejects.toThrow(/Invalid config for stack "dev":\n {2}- microk8s-pipeline:sshPrivateKey = \(not set\): required when registry.ssh is set/);
+    expect(registered).toEqual([]);
+  });
+});
+
+describe("prod stack: a managed Distribution registry", () => {
+  let prod: Evaluation;
+  let registry: Recorded;
+  beforeAll(async () => {
+    prod = await evaluate("prod");
+    registry = find(prod.resources, TYPES.deployment, "registry-managed");
+  });
+
+  test("runs the pinned image with 2 replicas in its own namespace, rolling without downtime", () => {
+    expect(find(prod.resources, TYPES.namespace).inputs.metadata.name).toBe("container-registry");
+    expect(registry.inputs.metadata.namespace).toBe("container-registry");
+    expect(registry.inputs.spec.replicas).toBe(2);
+    expect(container(registry).image).toBe("registry:2.8.3");
+    expect(registry.inputs.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+  });
+
+  test("turns on htpasswd auth from a mounted Secret that the generated password opens", () => {
+    expect(envValue(registry, "REGISTRY_AUTH")).toEqual({ name: "REGISTRY_AUTH", value: "htpasswd" });
+    expect(envValue(registry, "REGISTRY_AUTH_HTPASSWD_REALM")?.value).toBe("Registry Realm");
+    expect(envValue(registry, "REGISTRY_AUTH_HTPASSWD_PATH")?.value).toBe("/auth/htpasswd");
+    const authSecret = find(prod.resources, TYPES.secret, "-auth");
+    const volume = registry.inputs.spec.template.spec.volumes.find((v: any) => v.name === "auth");
+    expect(volume.secret.secretName).toBe(k8sName(authSecret));
+    expect(container(registry).volumeMounts).toContainEqual({ name: "auth", mountPath: "/auth", readOnly: true });
+    const line: string = authSecret.inputs.stringData.htpasswd;
+    expect(isSecretAt(authSecret, "stringData.htpasswd")).toBe(true);
+    expect(line.startsWith("pipeline:$2b$10$")).toBe(true);
+    expect(htpasswdAccepts(line, String(prod.outputs.registryPassword))).toBe(true);
+    expect(htpasswdAccepts(line, "wrong")).toBe(false);
+  });
+
+  test("stores blobs in S3 on MinIO, with the keys only through secretKeyRef", () => {
+    const plain = Object.fromEntries(envOf(registry).filter((e) => "value" in e).map((e) => [e.name, e.value]));
+    expect(plain).toMatchObject({
+      REGISTRY_STORAGE: "s3",
+      REGISTRY_STORAGE_S3_REGION: "us-east-1",
+      REGISTRY_STORAGE_S3_REGIONENDPOINT: "http://minio.minio.svc.cluster.local:9000",
+      REGISTRY_STORAGE_S3_BUCKET: "container-registry",
+      REGISTRY_STORAGE_S3_SECURE: "false",
+      REGISTRY_STORAGE_S3_V4AUTH: "true",
+      REGISTRY_STORAGE_S3_ROOTDIRECTORY: "/registry",
+      REGISTRY_STORAGE_DELETE_ENABLED: "true",
+    });
+    const envSecret = find(prod.resources, TYPES.secret, "-env");
+    for (const [name, key] of [["REGISTRY_STORAGE_S3_ACCESSKEY", "s3-access-key"], ["REGISTRY_STORAGE_S3_SECRETKEY", "s3-secret-key"], ["REGISTRY_HTTP_SECRET", "http-secret"]]) {
+      expect(envValue(registry, name)).toEqual({ name, valueFrom: { secretKeyRef: { name: k8sName(envSecret), key } } });
+    }
+    expect(envSecret.inputs.stringData["s3-access-key"]).toBe(prod.outputs.s3AccessKey);
+    expect(envSecret.inputs.stringData["s3-secret-key"]).toBe(prod.outputs.s3SecretKey);
+    expect(ofType(prod.resources, TYPES.configMap)).toEqual([]);
+    expect(ofType(prod.resources, TYPES.pvc)).toEqual([]);
+  });
+
+  test("probes /debug/health on the debug port, with metrics there", () => {
+    expect(envValue(registry, "REGISTRY_HTTP_DEBUG_ADDR")?.value).toBe(":5001");
+    expect(envValue(registry, "REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED")?.value).toBe("true");
+    expect(container(registry).ports).toContainEqual({ name: "debug", containerPort: 5001 });
+    for (const probe of [container(registry).livenessProbe, container(registry).readinessProbe]) {
+      expect(probe.httpGet).toEqual({ path: "/debug/health", port: "debug" });
+    }
+  });
+
+  test("sets requests, limits and a restricted security context", () => {
+    expect(container(registry).resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+    expect(container(registry).securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(registry.inputs.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+  });
+
+  test("exposes NodePort 32000 and waits for it before anything is pushed", () => {
+    const service = find(prod.resources, TYPES.service, "registry-managed");
+    expect(service.inputs.spec).toMatchObject({ type: "NodePort", ports: [{ port: 5000, targetPort: "http", nodePort: 32000 }] });
+    expect(service.inputs.spec.selector).toEqual(registry.inputs.spec.selector.matchLabels);
+    expect(find(prod.resources, TYPES.localCommand, "-ready").inputs.create).toContain("http://localhost:32000/v2/");
+  });
+
+  test("runs the web UI as non-root on 8080, proxying to the registry Service", () => {
+    const ui = find(prod.resources, TYPES.deployment, "-ui");
+    const registryService = find(prod.resources, TYPES.service, "registry-managed");
+    const env = Object.fromEntries(envOf(ui).map((e) => [e.name, e.value]));
+    expect(env).toEqual({
+      NGINX_LISTEN_PORT: "8080",
+      NGINX_PROXY_PASS_URL: `http://${k8sName(registryService)}.container-registry.svc.cluster.local:5000`,
+      SINGLE_REGISTRY: "true",
+      REGISTRY_TITLE: "Production registry",
+      DELETE_IMAGES: "false",
+      REGISTRY_SECURED: "true",
+    });
+    expect(container(ui).image).toBe("joxit/docker-registry-ui:2.5.7");
+    expect(container(ui).livenessProbe.httpGet).toEqual({ path: "/", port: "http" });
+    expect(container(ui).readinessProbe.httpGet).toEqual({ path: "/", port: "http" });
+    expect(container(ui).resources.limits).toEqual({ cpu: "200m", memory: "128Mi" });
+    expect(container(ui).securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    expect(find(prod.resources, TYPES.service, "-ui").inputs.spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 80, targetPort: "http" }] });
+    expect(prod.outputs.registryUiService).toBe(k8sName(find(prod.resources, TYPES.service, "-ui")));
+  });
+});
+
+describe("managed registry variants", () => {
+  test("filesystem storage gets a PVC, one replica and a Recreate strategy", async () => {
+    const reg = { ...prodRegistry(), replicas: 1, storage: { type: "filesystem", size: "50Gi", storageClass: "local-path" } };
+    const run = await evaluate("prod", { overrides: { registry: reg } });
+    const pvc = find(run.resources, TYPES.pvc, "-data");
+    expect(pvc.inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: "50Gi" } } });
+    const deployment = find(run.resources, TYPES.deployment, "registry-managed");
+    expect(deployment.inputs.spec.strategy).toEqual({ type: "Recreate" });
+    expect(envValue(deployment, "REGISTRY_STORAGE")?.value).toBe("filesystem");
+    expect(container(deployment).volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/registry" });
+    expect(envOf(deployment).some((e) => e.name.startsWith("REGISTRY_STORAGE_S3"))).toBe(false);
+  });
+
+  test("Distribution 3.x is told to use path-style addressing and gets no v4auth", async () => {
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), image: "registry:3.0.0" } } });
+    const deployment = find(run.resources, TYPES.deployment, "registry-managed");
+    expect(envValue(deployment, "REGISTRY_STORAGE_S3_FORCEPATHSTYLE")?.value).toBe("true");
+    expect(envValue(deployment, "REGISTRY_STORAGE_S3_V4AUTH")).toBeUndefined();
+  });
+
+  test("secret config overrides the generated password and S3 keys", async () => {
+    const secrets = { registryPassword: "Chosen-Password-123", s3AccessKey: "MINIOACCESSKEY000001", s3SecretKey: "minio-secret-key-chosen-000000000000" };
+    const run = await evaluate("prod", { secrets });
+    const randomNames = [...ofType(run.resources, "random:index/randomPassword:RandomPassword"), ...ofType(run.resources, "random:index/randomString:RandomString")].map((r) => r.name);
+    expect(randomNames.sort()).toEqual(["registry-credentials-salt-seed", "registry-managed-http-secret"]);
+    expect(htpasswdAccepts(find(run.resources, TYPES.secret, "-auth").inputs.stringData.htpasswd, secrets.registryPassword)).toBe(true);
+    expect(find(run.resources, TYPES.secret, "-env").inputs.stringData).toMatchObject({ "s3-access-key": secrets.s3AccessKey, "s3-secret-key": secrets.s3SecretKey });
+    expect(run.outputs.s3AccessKey).toBeUndefined();
+    expect(run.outputs.registryPassword).toBe(secrets.registryPassword);
+  });
+
+  test("external mode creates no registry resources", async () => {
+    const run = await evaluate("prod", {
+      overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
+      secrets: { registryPassword: "external-password" },
+    });
+    expect(run.resources.filter((r) => r.custom)).toEqual([]);
+    expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
+    expect(run.outputs.registryUsername).toBe("ci");
+    expect(run.secretOutputs.has("registryPassword")).toBe(true);
+  });
+});
+
+describe.each(["dev", "prod"])("%s stack: secrets and determinism", (stack) => {
+  test("no secret value appears outside Kubernetes Secrets, and every output carrying one is secret", async () => {
+    const run = await evaluate(stack);
+    const htpasswdLines = ofType(run.resources, TYPES.secret).flatMap((s) => (s.inputs.stringData?.htpasswd ? [s.inputs.stringData.htpasswd.trim()] : []));
+    const needles = [...run.secretValues, ...htpasswdLines.map((l: string) => l.split(":")[1])];
+    for (const resource of run.resources.filter((r) => r.type !== TYPES.secret)) {
+      const text = JSON.stringify(resource.inputs);
+      for (const needle of needles) expect({ resource: resource.name, leaks: text.includes(needle) }).toEqual({ resource: resource.name, leaks: false });
+    }
+    for (const [key, value] of Object.entries(run.outputs)) {
+      const carries = needles.some((n) => JSON.stringify(value ?? "").includes(n));
+      if (carries) expect({ key, secret: run.secretOutputs.has(key) }).toEqual({ key, secret: true });
+    }
+    if (stack === "prod") expect(needles.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test("two evaluations record identical inputs (htpasswd included)", async () => {
+    const first = await evaluate(stack);
+    const second = await evaluate(stack);
+    expect(JSON.stringify(second.resources)).toBe(JSON.stringify(first.resources));
+  });
+});
+
+describe("bad config registers nothing", () => {
+  test.each([
+    ["an unknown mode", { mode: "docker-hub" }, "registry.mode"],
+    ["a size below 20Gi", { mode: "microk8s-addon", size: "1Gi" }, "registry.size"],
+    ["s3 without a bucket", { mode: "managed", storage: { type: "s3" } }, "registry.storage.bucket"],
+    ["replicas > 1 on filesystem", { mode: "managed", replicas: 3 }, "registry.replicas = 3"],
+    ["a malformed memory quantity", { mode: "managed", resources: { limits: { memory: "128MB" } } }, "registry.resources.limits.memory"],
+    ["an empty username", { mode: "managed", auth: { username: "" } }, "registry.auth.username"],
+  ])("%s", async (_what, registry, key) => {
+    const registered: string[] = [];
+    await expect(evaluate("prod", { overrides: { registry }, outputsFor: (type) => void registered.push(type) })).rejects.toThrow(
+      new RegExp(`Invalid config for stack "prod":[\\s\\S]*microk8s-pipeline:${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+    );
+    expect(registered).toEqual([]);
+  });
+});
