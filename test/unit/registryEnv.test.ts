@@ -29,10 +29,10 @@ describe("registryEnv", () => {
   });
 
   test("s3 on 2.8: keys by secretKeyRef, v4auth, no forcepathstyle", () => {
-    const env = byName(registryEnv(managed({ storage: { type: "s3", bucket: "b1", regionEndpoint: "http://m.example.invalid:9000" } }), "s"));
+    const env = byName(registryEnv(managed({ storage: { type: "s3", bucket: "bucket1", regionEndpoint: "http://m.example.invalid:9000" } }), "s"));
     expect(env).toMatchObject({
       REGISTRY_STORAGE: "s3",
-      REGISTRY_STORAGE_S3_BUCKET: "b1",
+      REGISTRY_STORAGE_S3_BUCKET: "bucket1",
       REGISTRY_STORAGE_S3_V4AUTH: "true",
       REGISTRY_STORAGE_S3_ACCESSKEY: { secretKeyRef: { name: "s", key: "s3-access-key" } },
       REGISTRY_STORAGE_S3_SECRETKEY: { secretKeyRef: { name: "s", key: "s3-secret-key" } },
