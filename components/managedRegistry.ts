@@ -2,8 +2,8 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createHash } from "crypto";
 import type { ManagedSettings } from "../config/registrySchema";
+import { secretsChecksum } from "../lib/checksum";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import {
   DATA_DIR,
@@ -95,11 +95,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         : undefined;
 
     // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
-    const credentialsChecksum = pulumi.unsecret(
-      pulumi
-        .all([args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""])
-        .apply((parts) => createHash("sha256").update(parts.join("\0")).digest("hex")),
-    );
+    const credentialsChecksum = secretsChecksum([args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
 
     const volumes = [
       { name: "tmp", emptyDir: {} },

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ConfigError, describeIssues } from "./errors";
+import type { TagStrategy } from "../lib/tags";
+import { AppSettings, appsSchema, imagesSchema, tagStrategySchema } from "./appsSchema";
 import { REGISTRY_MODES, registrySchema, RegistrySettings } from "./registrySchema";
 
 export const PROJECT = "microk8s-pipeline";
@@ -11,6 +13,10 @@ export interface PipelineConfig {
   stack: string;
   environment: Environment;
   registry: RegistrySettings;
+  apps: AppSettings[];
+  tagStrategy: TagStrategy;
+  /** Moving tags pushed beside the primary tag. */
+  extraTags: string[];
 }
 
 /** Raw stack values by key (without the project prefix), as Pulumi config holds them. */
@@ -40,8 +46,33 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
   const registry = registrySchema.safeParse(withMode, { reportInput: true });
   if (!registry.success) problems.push(...describeIssues(PROJECT, "registry", registry.error.issues));
 
-  if (problems.length > 0 || !env.success || !registry.success) throw new ConfigError(stack, problems);
-  return { stack, environment: env.data, registry: registry.data };
+  const apps = appsSchema.safeParse(raw.apps ?? [], { reportInput: true });
+  if (!apps.success) problems.push(...describeIssues(PROJECT, "apps", apps.error.issues));
+  const tagStrategy = tagStrategySchema.safeParse(raw.tagStrategy, { reportInput: true });
+  if (!tagStrategy.success) problems.push(...describeIssues(PROJECT, "tagStrategy", tagStrategy.error.issues));
+  const images = imagesSchema.safeParse(raw.images, { reportInput: true });
+  if (!images.success) problems.push(...describeIssues(PROJECT, "images", images.error.issues));
+  if (apps.success && environment === "prod") problems.push(...prodImageRules(apps.data));
+
+  if (problems.length > 0 || !env.success || !registry.success || !apps.success || !tagStrategy.success || !images.success) {
+    throw new ConfigError(stack, problems);
+  }
+  const extraTags = images.data.extraTags ?? (env.data === "prod" ? ["stable"] : ["latest"]);
+  return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags };
+}
+
+/** Prod deploys only what it can name exactly: never latest as the primary tag, prebuilt images by digest. */
+function prodImageRules(apps: AppSettings[]): string[] {
+  return apps.flatMap((app, i) => {
+    const problems: string[] = [];
+    if (app.tag === "latest") {
+      problems.push(`${PROJECT}:apps.${i}.tag = "latest": latest can never be the primary tag in prod; use a version, git or date tag`);
+    }
+    if (app.image && !app.image.includes("@sha256:")) {
+      problems.push(`${PROJECT}:apps.${i}.image = ${JSON.stringify(app.image)}: a prebuilt image in prod must be pinned by digest (repo@sha256:...)`);
+    }
+    return problems;
+  });
 }
 
 export { ConfigError } from "./errors";

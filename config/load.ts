@@ -10,10 +10,12 @@ export interface PipelineSecrets {
   s3SecretKey?: pulumi.Output<string>;
   /** Private key for `registry.ssh`. */
   sshPrivateKey?: pulumi.Output<string>;
+  /** `appSecrets.<app>.<NAME>`, or undefined when not set (the program then generates one). */
+  appSecret?: (app: string, name: string) => pulumi.Output<string> | undefined;
 }
 
-const OBJECT_KEYS = ["registry"] as const;
-const STRING_KEYS = ["environment"] as const;
+const OBJECT_KEYS = ["registry", "apps", "images"] as const;
+const STRING_KEYS = ["environment", "tagStrategy"] as const;
 const SECRET_KEYS = ["registryPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey"] as const;
 
 function readRaw(config: pulumi.Config): RawConfig {
@@ -29,7 +31,22 @@ function readSecrets(config: pulumi.Config): PipelineSecrets {
     // Presence only: the value itself stays inside a secret Output.
     if (pulumi.runtime.getConfig(`${PROJECT}:${key}`) !== undefined) secrets[key] = config.requireSecret(key);
   }
+  secrets.appSecret = readAppSecrets(config);
   return secrets;
+}
+
+/** Which app secrets are set is read from the raw config; the values stay inside secret Outputs. */
+function readAppSecrets(config: pulumi.Config): PipelineSecrets["appSecret"] {
+  const raw = pulumi.runtime.getConfig(`${PROJECT}:appSecrets`);
+  if (raw === undefined) return () => undefined;
+  let present: Record<string, Record<string, unknown>>;
+  try {
+    present = JSON.parse(raw);
+  } catch {
+    throw new Error(`${PROJECT}:appSecrets must be an object: set values with pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE`);
+  }
+  const values = config.requireSecretObject<Record<string, Record<string, string>>>("appSecrets");
+  return (app, name) => (present[app]?.[name] === undefined ? undefined : pulumi.secret(values.apply((v) => String(v[app][name]))));
 }
 
 /** Reads and validates the stack's config; throws before the program registers any resource. */

@@ -1,6 +1,13 @@
 import { htpasswdAccepts } from "../../lib/htpasswd";
 import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, stackConfig, TYPES } from "../harness";
 
+/** The one input of each provider resource that may hold a credential, always as a Pulumi secret. */
+const CREDENTIAL_INPUTS: Record<string, string> = {
+  "docker:index/image:Image": "registry",
+  "docker:index/registryImage:RegistryImage": "authConfig",
+  "command:remote:Command": "connection",
+};
+
 const envOf = (deployment: Recorded): Record<string, any>[] => deployment.inputs.spec.template.spec.containers[0].env;
 const envValue = (deployment: Recorded, name: string) => envOf(deployment).find((e) => e.name === name);
 const container = (deployment: Recorded) => deployment.inputs.spec.template.spec.containers[0];
@@ -27,7 +34,7 @@ describe("dev stack: the MicroK8s registry addon", () => {
   });
 
   test("creates no Kubernetes object and exports the addon host", () => {
-    expect(dev.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
+    expect(dev.resources.filter((r) => r.type.startsWith("kubernetes:") && r.name.startsWith("registry"))).toEqual([]);
     expect(dev.outputs.registryHost).toBe("localhost:32000");
     expect(dev.outputs.registryPassword).toBeUndefined();
   });
@@ -75,7 +82,7 @@ describe("prod stack: a managed Distribution registry", () => {
   });
 
   test("runs the pinned image with 2 replicas in its own namespace, rolling without downtime", () => {
-    expect(find(prod.resources, TYPES.namespace).inputs.metadata.name).toBe("container-registry");
+    expect(find(prod.resources, TYPES.namespace, "registry-managed-ns").inputs.metadata.name).toBe("container-registry");
     expect(registry.inputs.metadata.namespace).toBe("container-registry");
     expect(registry.inputs.spec.replicas).toBe(2);
     expect(container(registry).image).toBe("registry:2.8.3");
@@ -191,7 +198,7 @@ describe("managed registry variants", () => {
   test("secret config overrides the generated password and S3 keys", async () => {
     const secrets = { registryPassword: "Chosen-Password-123", s3AccessKey: "MINIOACCESSKEY000001", s3SecretKey: "minio-secret-key-chosen-000000000000" };
     const run = await evaluate("prod", { secrets });
-    const randomNames = [...ofType(run.resources, "random:index/randomPassword:RandomPassword"), ...ofType(run.resources, "random:index/randomString:RandomString")].map((r) => r.name);
+    const randomNames = [...ofType(run.resources, "random:index/randomPassword:RandomPassword"), ...ofType(run.resources, "random:index/randomString:RandomString")].map((r) => r.name).filter((n) => n.startsWith("registry"));
     expect(randomNames.sort()).toEqual(["registry-credentials-salt-seed", "registry-managed-http-secret"]);
     expect(htpasswdAccepts(find(run.resources, TYPES.secret, "-auth").inputs.stringData.htpasswd, secrets.registryPassword)).toBe(true);
     expect(find(run.resources, TYPES.secret, "-env").inputs.stringData).toMatchObject({ "s3-access-key": secrets.s3AccessKey, "s3-secret-key": secrets.s3SecretKey });
@@ -204,7 +211,7 @@ describe("managed registry variants", () => {
       overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
       secrets: { registryPassword: "external-password" },
     });
-    expect(run.resources.filter((r) => r.custom)).toEqual([]);
+    expect(run.resources.filter((r) => r.custom && r.name.startsWith("registry"))).toEqual([]);
     expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
     expect(run.outputs.registryUsername).toBe("ci");
     expect(run.secretOutputs.has("registryPassword")).toBe(true);
@@ -217,7 +224,15 @@ describe.each(["dev", "prod"])("%s stack: secrets and determinism", (stack) => {
     const htpasswdLines = ofType(run.resources, TYPES.secret).flatMap((s) => (s.inputs.stringData?.htpasswd ? [s.inputs.stringData.htpasswd.trim()] : []));
     const needles = [...run.secretValues, ...htpasswdLines.map((l: string) => l.split(":")[1])];
     for (const resource of run.resources.filter((r) => r.type !== TYPES.secret)) {
-      const text = JSON.stringify(resource.inputs);
+      // Providers need credentials to push or connect; those inputs may carry them, as Pulumi secrets only.
+      const credentialInput = CREDENTIAL_INPUTS[resource.type];
+      const inputs = { ...resource.inputs };
+      const carriesCredential = credentialInput && needles.some((n) => JSON.stringify(inputs[credentialInput] ?? "").includes(n));
+      if (carriesCredential) {
+        expect({ resource: resource.name, secret: isSecretAt(resource, credentialInput) }).toEqual({ resource: resource.name, secret: true });
+        delete inputs[credentialInput];
+      }
+      const text = JSON.stringify(inputs);
       for (const needle of needles) expect({ resource: resource.name, leaks: text.includes(needle) }).toEqual({ resource: resource.name, leaks: false });
     }
     for (const [key, value] of Object.entries(run.outputs)) {

@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as path from "path";
+import type { AppSettings } from "../config/appsSchema";
+import type { PipelineSecrets } from "../config/load";
+import { GitInfo, readGitInfo } from "../lib/git";
+import { primaryTag, TagStrategy } from "../lib/tags";
+import { AppImage } from "./appImage";
+import type { AppNamespace } from "./appNamespace";
+import { AppWorkload } from "./appWorkload";
+import type { RegistryAccess } from "./privateRegistry";
+
+export interface AppDeploymentArgs {
+  app: AppSettings;
+  environment: string;
+  tagStrategy: TagStrategy;
+  extraTags: string[];
+  registry: RegistryAccess;
+  namespace: AppNamespace;
+  /** Build contexts and Dockerfiles are relative to it (the project directory). */
+  projectDir: string;
+  /** Where `appSecrets.<app>.<NAME>` come from; missing ones are generated. */
+  secrets: PipelineSecrets;
+}
+
+/** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
+export class AppDeployment extends pulumi.ComponentResource {
+  /** `repo@sha256:...` (or the prebuilt reference). */
+  public readonly image: pulumi.Output<string>;
+  public readonly tag?: string;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("microk8s-pipeline:apps:AppDeployment", name, {}, opts);
+    const app = args.app;
+    const child = { parent: this };
+
+    if (app.build) {
+      const context = path.resolve(args.projectDir, app.build.context);
+      let git: GitInfo | undefined;
+      const readGit = () => (git ??= readGitInfo(context));
+      this.tag = app.tag ?? primaryTag({ strategy: args.tagStrategy, version: app.version, environment: args.environment, git: readGit });
+      const revision = tryGit(readGit);
+      const built = new AppImage(
+        `${name}-image`,
+        {
+          repository: pulumi.interpolate`${args.registry.host}/${app.namespace}/${app.name}`,
+          tag: this.tag,
+          extraTags: args.extraTags.filter((t) => t !== this.tag),
+          build: {
+            context,
+            dockerfile: path.resolve(args.projectDir, app.build.dockerfile ?? path.join(app.build.context, "Dockerfile")),
+            args: {
+              ...app.build.args,
+              VERSION: app.version,
+              REVISION: revision?.shortSha ?? "unknown",
+              // The commit time, not the clock: the same commit builds the same image config.
+              CREATED: revision?.commitDate.toISOString() ?? "1970-01-01T00:00:00.000Z",
+            },
+            target: app.build.target,
+            platform: app.build.platform,
+          },
+          registry: {
+            server: args.registry.host,
+            username: args.registry.credentials?.username,
+            password: args.registry.credentials?.password,
+          },
+          waitFor: args.registry.ready ? [args.registry.ready] : [],
+        },
+        child,
+      );
+      this.image = built.repoDigest;
+    } else {
+      this.image = pulumi.output(app.image as string);
+    }
+
+    const secretValues = Object.fromEntries(
+      app.secretEnv.map((env) => [
+        env,
+        args.secrets.appSecret?.(app.name, env) ??
+          new random.RandomPassword(`${name}-${env.toLowerCase().replace(/_/g, "-")}`, { length: 32, special: false }, child).result,
+      ]),
+    );
+    const workload = new AppWorkload(
+      `${name}`,
+      {
+        app,
+        namespace: args.namespace.name,
+        image: this.image,
+        imagePullPolicy: app.build || app.image?.includes("@sha256:") ? "IfNotPresent" : "Always",
+        version: app.version,
+        pullSecretName: args.namespace.pullSecretName,
+        secretValues,
+      },
+      child,
+    );
+    this.serviceName = workload.serviceName;
+    this.namespace = args.namespace.name;
+    this.registerOutputs({ image: this.image, serviceName: this.serviceName, namespace: this.namespace });
+  }
+}
+
+/** Git details for image labels; an image can still be built outside a checkout. */
+function tryGit(read: () => GitInfo): GitInfo | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}

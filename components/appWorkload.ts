@@ -1,0 +1,102 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AppSettings } from "../config/appsSchema";
+import { appEnv, secretKeyFor } from "../lib/appEnv";
+import { secretsChecksum } from "../lib/checksum";
+import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+
+const APP_UID = 1000;
+
+export interface AppWorkloadArgs {
+  app: AppSettings;
+  namespace: pulumi.Input<string>;
+  /** `repo@sha256:...`: a new digest rolls the pods, nothing else does. */
+  image: pulumi.Input<string>;
+  /** The version label: the app's version, or the tag it was deployed from. */
+  version: string;
+  /** IfNotPresent for a digest; Always for a prebuilt image deployed by a mutable tag. */
+  imagePullPolicy: "IfNotPresent" | "Always";
+  /** The namespace's pull Secret, when the registry has auth. */
+  pullSecretName?: pulumi.Input<string>;
+  /** Secret env values by env name (Pulumi secrets); they go only into the app's Secret. */
+  secretValues: Record<string, pulumi.Input<string>>;
+}
+
+/** One app: its Secret, a Deployment pinned by digest with probes, limits and a restricted context, and a Service. */
+export class AppWorkload extends pulumi.ComponentResource {
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly deploymentName: pulumi.Output<string>;
+
+  constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("microk8s-pipeline:apps:AppWorkload", name, {}, opts);
+    const app = args.app;
+    const std = standardLabels(app.name, name, "app", args.version);
+    const selector = { app: app.name, ...std.selector };
+    const labels = { app: app.name, version: args.version, ...std.labels };
+    const probePort = app.probes.port ?? "http";
+
+    const secret =
+      app.secretEnv.length > 0
+        ? new k8s.core.v1.Secret(
+            `${name}-secrets`,
+            {
+              metadata: { namespace: args.namespace, labels },
+              type: "Opaque",
+              stringData: Object.fromEntries(app.secretEnv.map((env) => [secretKeyFor(env), pulumi.secret(args.secretValues[env])])),
+            },
+            { parent: this },
+          )
+        : undefined;
+    // A changed secret value must restart the pods, which read env only at start.
+    const secretsVersion = secret ? secretsChecksum(app.secretEnv.map((env) => args.secretValues[env])) : undefined;
+
+    const deployment = new k8s.apps.v1.Deployment(
+      `${name}`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: {
+          replicas: app.replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations: secretsVersion ? { "checksum/secrets": secretsVersion } : undefined },
+            spec: {
+              automountServiceAccountToken: false,
+              securityContext: podSecurityContext(APP_UID),
+              imagePullSecrets: args.pullSecretName ? [{ name: args.pullSecretName }] : undefined,
+              terminationGracePeriodSeconds: 30,
+              containers: [
+                {
+                  name: app.name,
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  ports: [{ name: "http", containerPort: app.port }],
+                  env: appEnv(app.env, app.secretEnv, secret?.metadata.name),
+                  livenessProbe: httpProbe({ ...app.probes.liveness, port: probePort }),
+                  readinessProbe: httpProbe({ ...app.probes.readiness, port: probePort }),
+                  resources: app.resources,
+                  securityContext: containerSecurityContext(true),
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: {} }],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    const service = new k8s.core.v1.Service(
+      `${name}`,
+      {
+        metadata: { namespace: args.namespace, labels },
+        spec: { type: app.service.type, selector, ports: [{ name: "http", port: app.service.port, targetPort: "http" }] },
+      },
+      { parent: this },
+    );
+    this.serviceName = service.metadata.name;
+    this.deploymentName = deployment.metadata.name;
+    this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
+  }
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { TAG_STRATEGIES } from "../lib/tags";
+import { resourcesSchema } from "./registrySchema";
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
+const tag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
+const probePath = z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with '/', such as /health" });
+
+/** Names that look like credentials must come from a Secret, never from plain env. */
+export const SECRET_LOOKING_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+
+const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) =>
+  z
+    .strictObject({
+      path: probePath.default(path),
+      initialDelaySeconds: z.number().int().min(0).max(600).default(initialDelaySeconds),
+      periodSeconds: z.number().int().min(1).max(300).default(periodSeconds),
+      failureThreshold: z.number().int().min(1).max(30).default(3),
+    })
+    .prefault({});
+
+const buildSchema = z.strictObject({
+  /** Relative to the project directory. */
+  context: z.string().min(1).default("app"),
+  /** Relative to the project directory; `<context>/Dockerfile` when unset. */
+  dockerfile: z.string().min(1).optional(),
+  args: z.record(envName, z.string()).default({}),
+  target: z.string().min(1).optional(),
+  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).default("linux/amd64"),
+});
+
+const appSchema = z
+  .strictObject({
+    name: dnsLabel,
+    namespace: dnsLabel.default("apps"),
+    /** Build from source; the default when `image` is not set. */
+    build: buildSchema.optional(),
+    /** A prebuilt image (built elsewhere by CI), deployed as given: in prod it must carry a digest. */
+    image: z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, { error: "must be an image reference" }).optional(),
+    version: z.string().min(1).default("0.1.0"),
+    /** Overrides the strategy's primary tag, for example to redeploy a previous build. */
+    tag: tag.optional(),
+    replicas: z.number().int().min(0).max(50).default(2),
+    port: z.number({ error: "must be a port number" }).int().min(1, { error: "must be a port in 1-65535" }).max(65535, { error: "must be a port in 1-65535" }).default(8080),
+    probes: z
+      .strictObject({
+        /** Defaults to the app's port. */
+        port: z.number().int().min(1).max(65535).optional(),
+        liveness: probe("/health", 30, 10),
+        readiness: probe("/ready", 5, 5),
+      })
+      .prefault({}),
+    resources: resourcesSchema({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } }),
+    service: z
+      .strictObject({
+        type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"], { error: "must be one of: ClusterIP, NodePort, LoadBalancer" }).default("ClusterIP"),
+        port: z.number().int().min(1).max(65535).default(80),
+      })
+      .prefault({}),
+    env: z.record(envName, z.string()).default({}),
+    /** Names of env vars read from the app's Secret; values from secret config `appSecrets.<app>.<NAME>`. */
+    secretEnv: z.array(envName).default([]),
+  })
+  .superRefine((app, ctx) => {
+    if (app.build && app.image) {
+      ctx.addIssue({ code: "custom", path: ["image"], input: app.image, message: "cannot be set together with build: either build from source or deploy a prebuilt image" });
+    }
+    for (const name of Object.keys(app.env)) {
+      if (SECRET_LOOKING_ENV.test(name)) {
+        ctx.addIssue({ code: "custom", path: ["env", name], input: "(hidden)", message: "looks like a credential: list it in secretEnv so it comes from a Secret" });
+      }
+      if (app.secretEnv.includes(name)) {
+        ctx.addIssue({ code: "custom", path: ["env", name], input: "(hidden)", message: "is also in secretEnv; keep it in one place" });
+      }
+    }
+    if (new Set(app.secretEnv).size !== app.secretEnv.length) {
+      ctx.addIssue({ code: "custom", path: ["secretEnv"], input: app.secretEnv, message: "must not list a name twice" });
+    }
+  })
+  .transform((app) => ({ ...app, build: app.image ? undefined : (app.build ?? buildSchema.parse({})) }));
+
+export const appsSchema = z.array(appSchema).superRefine((apps, ctx) => {
+  const seen = new Map<string, number>();
+  apps.forEach((app, index) => {
+    if (seen.has(app.name)) {
+      ctx.addIssue({ code: "custom", path: [index, "name"], input: app.name, message: `duplicates apps[${seen.get(app.name)}].name; app names must be unique` });
+    }
+    seen.set(app.name, index);
+  });
+});
+
+export const tagStrategySchema = z
+  .enum(TAG_STRATEGIES, { error: `must be one of: ${TAG_STRATEGIES.join(", ")}` })
+  .default("combined");
+
+export const imagesSchema = z
+  .strictObject({
+    /** Moving tags pushed next to the primary one; defaults to latest in dev and stable in prod. */
+    extraTags: z.array(tag).optional(),
+  })
+  .prefault({});
+
+export type AppSettings = z.infer<typeof appSchema>;
+export type ImagesSettings = z.infer<typeof imagesSchema>;
