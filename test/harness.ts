@@ -18,6 +18,8 @@ export interface Recorded {
   inputs: Record<string, any>;
   /** Dotted paths of the inputs that arrived as Pulumi secrets. */
   secretPaths: string[];
+  /** Logical names of the resources it depends on (dependsOn and input dependencies). */
+  dependsOn: string[];
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -90,6 +92,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>, secr
   return inputs;
 }
 
+interface MonitorSettings {
+  getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): unknown };
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
+}
+
+/** The mock monitor does not pass dependencies to the mocks: read them off each registration request. */
+function recordDependencies(settings: MonitorSettings, into: Map<string, string[]>) {
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((urn) => urn.split("::").pop() ?? urn));
+    return register(req, cb);
+  };
+}
+
 /** Loads the program afresh under mocks and resolves its exports. Rejects when the program throws. */
 export async function evaluate(stack: string, options: EvaluateOptions = {}): Promise<Evaluation> {
   const values = { ...stackConfig(stack), ...(options.overrides ?? {}) };
@@ -102,6 +123,7 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
   for (const [key, value] of Object.entries(options.secrets ?? {})) config[`${PROJECT}:${key}`] = value;
 
   const resources: Recorded[] = [];
+  const dependencies = new Map<string, string[]>();
   let program: Record<string, unknown> = {};
   let pulumi: typeof import("@pulumi/pulumi") | undefined;
   let settings: { waitForRPCs(): Promise<void> } | undefined;
@@ -115,7 +137,7 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
           if (!KNOWN_PREFIXES.some((p) => type.startsWith(p))) throw new Error(`unmocked resource type ${type} (${name})`);
           const secretPaths: string[] = [];
           const plain = unwrapSecrets(inputs, "", secretPaths);
-          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths });
+          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths, dependsOn: [] });
           inputs = plain;
           const extra = options.outputsFor?.(type, name, inputs) ?? {};
           return { id: `${name}-id`, state: { ...mockState(type, name, inputs, secretValues), ...extra } };
@@ -128,6 +150,7 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
       stack,
       false,
     );
+    recordDependencies(settings as unknown as MonitorSettings, dependencies);
     program = require("../index");
   });
   if (!pulumi || !settings) throw new Error("program did not load");
@@ -142,6 +165,7 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
     }
   }
   await settings.waitForRPCs();
+  for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
   return { resources, outputs, secretOutputs, secretValues };
 }
 

@@ -1,0 +1,180 @@
+import * as path from "path";
+import { readGitInfo } from "../../lib/git";
+import { primaryTag } from "../../lib/tags";
+import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, ROOT, stackConfig, TYPES } from "../harness";
+
+const appContainer = (d: Recorded) => d.inputs.spec.template.spec.containers[0];
+const webApp = (stack: string) => structuredClone((stackConfig(stack).apps as Record<string, any>[])[0]);
+const expectedTag = (strategy: "combined" | "semver" | "git" | "date" | "env", environment: string) =>
+  primaryTag({ strategy, version: "1.0.0", environment, git: () => readGitInfo(path.join(ROOT, "app")) });
+
+describe.each([
+  { stack: "dev", namespace: "dev", extra: "latest", auth: false, replicas: 1 },
+  { stack: "prod", namespace: "production", extra: "stable", auth: true, replicas: 3 },
+])("$stack stack: the web app", ({ stack, namespace, extra, auth, replicas }) => {
+  let run: Evaluation;
+  let image: Recorded;
+  let deployment: Recorded;
+  beforeAll(async () => {
+    run = await evaluate(stack);
+    image = find(run.resources, TYPES.image, "app-web-image");
+    deployment = find(run.resources, TYPES.deployment, "app-web");
+  });
+
+  test("builds app/ and pushes <registry>/<namespace>/web:<combined tag>", () => {
+    expect(image.inputs.imageName).toBe(`localhost:32000/${namespace}/web:${expectedTag("combined", stack)}`);
+    expect(image.inputs.imageName).toMatch(new RegExp(`/web:v1\\.0\\.0-git-[0-9a-f]{7}(-dirty)?$`));
+    expect(image.inputs.build).toMatchObject({
+      context: path.join(ROOT, "app"),
+      dockerfile: path.join(ROOT, "app", "Dockerfile"),
+      platform: "linux/amd64",
+      builderVersion: "BuilderBuildKit",
+      args: { VERSION: "1.0.0", REVISION: expect.stringMatching(/^[0-9a-f]{7}$/), CREATED: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    });
+    expect(image.inputs.skipPush).toBe(false);
+    expect(image.inputs.registry.server).toBe("localhost:32000");
+  });
+
+  test("the push waits for the registry's readiness check", () => {
+    const ready = stack === "dev" ? "registry-addon-ready" : "registry-managed-ready";
+    expect(image.dependsOn).toContain(ready);
+  });
+
+  test(`pushes the moving tag ${extra} to the same digest and never deletes it remotely`, () => {
+    const tag = find(run.resources, "docker:index/tag:Tag", `-tag-${extra}`);
+    expect(tag.inputs.targetImage).toBe(`localhost:32000/${namespace}/web:${extra}`);
+    const push = find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`);
+    expect(push.inputs).toMatchObject({ name: `localhost:32000/${namespace}/web:${extra}`, keepRemotely: true });
+    expect(push.inputs.triggers.digest).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(ofType(run.resources, "docker:index/registryImage:RegistryImage")).toHaveLength(1);
+  });
+
+  test("the Deployment runs the Image's repoDigest with IfNotPresent", () => {
+    const outputs = run.outputs.appImages as Record<string, { image: string; tag: string; service: string; namespace: string }>;
+    expect(appContainer(deployment).image).toBe(outputs.web.image);
+    expect(appContainer(deployment).image).toMatch(new RegExp(`^localhost:32000/${namespace}/web@sha256:[0-9a-f]{64}$`));
+    expect(appContainer(deployment).imagePullPolicy).toBe("IfNotPresent");
+    expect(outputs.web).toMatchObject({ tag: expectedTag("combined", stack), namespace, service: k8sName(find(run.resources, TYPES.service, "app-web")) });
+  });
+
+  test("labels, rolling update and replicas", () => {
+    const labels = deployment.inputs.spec.template.metadata.labels;
+    expect(labels).toMatchObject({ app: "web", version: "1.0.0", "app.kubernetes.io/name": "web", "app.kubernetes.io/version": "1.0.0", "app.kubernetes.io/managed-by": "pulumi" });
+    expect(deployment.inputs.spec.strategy.type).toBe("RollingUpdate");
+    expect(deployment.inputs.spec.replicas).toBe(replicas);
+    expect(deployment.inputs.metadata.namespace).toBe(namespace);
+  });
+
+  test("probes on /health and /ready, requests and limits, restricted security context", () => {
+    const c = appContainer(deployment);
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 30, periodSeconds: 10 });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/ready", port: "http" }, initialDelaySeconds: 5, periodSeconds: 5 });
+    expect(c.ports).toEqual([{ name: "http", containerPort: 8080 }]);
+    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(deployment.inputs.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+  });
+
+  test("API_KEY and DB_PASSWORD come from the app's Secret through secretKeyRef", () => {
+    const secret = find(run.resources, TYPES.secret, "app-web-secrets");
+    const env = appContainer(deployment).env;
+    expect(env).toEqual([
+      { name: "LOG_LEVEL", value: stack === "dev" ? "debug" : "info" },
+      { name: "API_KEY", valueFrom: { secretKeyRef: { name: k8sName(secret), key: "api-key" } } },
+      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: k8sName(secret), key: "db-password" } } },
+    ]);
+    expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["api-key", "db-password"]);
+    expect(isSecretAt(secret, "stringData.api-key")).toBe(true);
+    expect(secret.inputs.metadata.namespace).toBe(namespace);
+  });
+
+  test(auth ? "pulls with the namespace's dockerconfigjson Secret" : "needs no pull Secret for the addon", () => {
+    const pulls = ofType(run.resources, TYPES.secret).filter((s) => s.inputs.type === "kubernetes.io/dockerconfigjson");
+    if (!auth) {
+      expect(pulls).toEqual([]);
+      expect(deployment.inputs.spec.template.spec.imagePullSecrets).toBeUndefined();
+      return;
+    }
+    expect(pulls).toHaveLength(1);
+    expect(deployment.inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: k8sName(pulls[0]) }]);
+    expect(pulls[0].inputs.metadata.namespace).toBe(namespace);
+    const config = JSON.parse(pulls[0].inputs.stringData[".dockerconfigjson"]);
+    const password = String(run.outputs.registryPassword);
+    expect(config.auths["localhost:32000"]).toEqual({ username: "pipeline", password, auth: Buffer.from(`pipeline:${password}`).toString("base64") });
+  });
+
+  test("the ClusterIP Service sends port 80 to the pods it selects", () => {
+    const service = find(run.resources, TYPES.service, "app-web");
+    expect(service.inputs.spec).toMatchObject({ type: "ClusterIP", ports: [{ port: 80, targetPort: "http" }] });
+    const podLabels = deployment.inputs.spec.template.metadata.labels;
+    for (const [key, value] of Object.entries(service.inputs.spec.selector)) expect(podLabels[key]).toBe(value);
+    expect(service.inputs.spec.selector).toEqual(deployment.inputs.spec.selector.matchLabels);
+  });
+});
+
+describe("tag strategies and apps", () => {
+  test.each(["semver", "git", "date", "env"] as const)("tagStrategy %s names the image with that tag", async (strategy) => {
+    const run = await evaluate("prod", { overrides: { tagStrategy: strategy } });
+    expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe(`localhost:32000/production/web:${expectedTag(strategy, "prod")}`);
+  });
+
+  test("an explicit tag redeploys a previous build under that tag", async () => {
+    const run = await evaluate("prod", { overrides: { apps: [{ ...webApp("prod"), tag: "v0.9.0-git-abcdef0" }] } });
+    expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe("localhost:32000/production/web:v0.9.0-git-abcdef0");
+  });
+
+  test("two apps get distinct resources and no URN collisions", async () => {
+    const api = { ...webApp("prod"), name: "api", secretEnv: ["DB_PASSWORD"] };
+    const run = await evaluate("prod", { overrides: { apps: [webApp("prod"), api] } });
+    const urns = run.resources.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(urns).size).toBe(urns.length);
+    expect(ofType(run.resources, TYPES.deployment).map((d) => d.name).sort()).toEqual(["app-api", "app-web", "registry-managed", "registry-managed-ui"]);
+    expect(find(run.resources, TYPES.image, "app-api-image").inputs.imageName).toMatch(/^localhost:32000\/production\/api:/);
+    expect(ofType(run.resources, TYPES.namespace).filter((n) => n.inputs.metadata.name === "production")).toHaveLength(1);
+  });
+
+  test("a prebuilt image by digest is deployed as given, with no build", async () => {
+    const ref = `registry.example.invalid/team/web@sha256:${"b".repeat(64)}`;
+    const { build: _build, ...app } = webApp("prod");
+    const run = await evaluate("prod", { overrides: { apps: [{ ...app, image: ref }] } });
+    expect(ofType(run.resources, TYPES.image)).toEqual([]);
+    expect(appContainer(find(run.resources, TYPES.deployment, "app-web")).image).toBe(ref);
+  });
+
+  test("secret config gives the app its real secrets instead of generated ones", async () => {
+    const run = await evaluate("dev", { secrets: { appSecrets: JSON.stringify({ web: { API_KEY: "sk_live_real", DB_PASSWORD: "db-real" } }) } });
+    expect(find(run.resources, TYPES.secret, "app-web-secrets").inputs.stringData).toEqual({ "api-key": "sk_live_real", "db-password": "db-real" });
+    expect(ofType(run.resources, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("app-web"))).toEqual([]);
+  });
+});
+
+describe("bad app config registers nothing", () => {
+  test.each([
+    ["latest as the primary tag in prod", "prod", (a: any) => ({ ...a, tag: "latest" }), 'apps.0.tag = "latest": latest can never be the primary tag in prod'],
+    ["a port out of range", "dev", (a: any) => ({ ...a, port: 70000 }), "apps.0.port = 70000: must be a port in 1-65535"],
+    ["both build and image", "dev", (a: any) => ({ ...a, image: "localhost:32000/dev/web:1.0.0" }), "apps.0.image = \"localhost:32000/dev/web:1.0.0\": cannot be set together with build"],
+    ["a probe path without a leading /", "dev", (a: any) => ({ ...a, probes: { liveness: { path: "health" } } }), 'apps.0.probes.liveness.path = "health": must be an HTTP path starting with \'/\''],
+    ["a credential in plain env", "dev", (a: any) => ({ ...a, env: { DB_PASSWORD: "x" } }), "apps.0.env.DB_PASSWORD = \"(hidden)\": looks like a credential"],
+    ["a prebuilt image by tag in prod", "prod", ({ build: _b, ...a }: any) => ({ ...a, image: "localhost:32000/production/web:1.0.0" }), "apps.0.image = \"localhost:32000/production/web:1.0.0\": a prebuilt image in prod must be pinned by digest"],
+  ])("%s", async (_what, stack, change, message) => {
+    const registered: string[] = [];
+    await expect(
+      evaluate(stack, { overrides: { apps: [change(webApp(stack))] }, outputsFor: (type) => void registered.push(type) }),
+    ).rejects.toThrow(`microk8s-pipeline:${message}`);
+    expect(registered).toEqual([]);
+  });
+
+  test("duplicate app names", async () => {
+    const registered: string[] = [];
+    await expect(
+      evaluate("dev", { overrides: { apps: [webApp("dev"), webApp("dev")] }, outputsFor: (type) => void registered.push(type) }),
+    ).rejects.toThrow('microk8s-pipeline:apps.1.name = "web": duplicates apps[0].name; app names must be unique');
+    expect(registered).toEqual([]);
+  });
+
+  test("an unknown tag strategy", async () => {
+    await expect(evaluate("dev", { overrides: { tagStrategy: "random" } })).rejects.toThrow(
+      'microk8s-pipeline:tagStrategy = "random": must be one of: semver, git, date, env, combined',
+    );
+  });
+});
