@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prepares this machine for the integration tests; safe to run again. Installs Docker Engine, the
+# Distribution registry, skopeo and moto when missing, starts dockerd with no bridge (nothing on a
+# private range; containers use host networking on 127.0.0.1), and builds the local base images from
+# the machine's own files. Undo with scripts/test-env/teardown.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+state=.test-env
+mkdir -p "$state"
+
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v skopeo >/dev/null || missing+=(skopeo)
+[ -x /bin/busybox ] || missing+=(busybox-static)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
+command -v curl >/dev/null || missing+=(curl)
+command -v git >/dev/null || missing+=(git)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v moto_server >/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+
+# Debian's client matches its engine (and has BuildKit built in); another docker CLI may be first on PATH.
+docker_cli=/usr/bin/docker
+[ -x "$docker_cli" ] || docker_cli=docker
+if ! "$docker_cli" info >/dev/null 2>&1; then
+  echo "starting dockerd (--bridge=none, unix socket only)"
+  setsid dockerd --bridge=none --iptables=false --ip-masq=false >"$state/dockerd.log" 2>&1 &
+  echo $! >"$state/dockerd.pid"
+  for _ in $(seq 1 60); do "$docker_cli" info >/dev/null 2>&1 && break; sleep 1; done
+  "$docker_cli" info >/dev/null 2>&1 || { echo "dockerd did not start; see $state/dockerd.log" >&2; tail -20 "$state/dockerd.log" >&2; exit 1; }
+fi
+
+export PATH="$(dirname "$docker_cli"):$PATH"
+
+# Builds IMAGE unless it exists with the same recipe (this script's inputs), so a changed recipe rebuilds.
+local_image() {
+  local image="$1"; shift
+  local recipe
+  recipe=$(cat scripts/test-env/rootfs-image.sh "${@%%:*}" | sha256sum | cut -c1-16)-$(echo "$* ${IMAGE_CMD:-}" | sha256sum | cut -c1-8)
+  if [ "$("$docker_cli" image inspect -f '{{index .Config.Labels "microk8s-pipeline.recipe"}}' "$image" 2>/dev/null)" != "$recipe" ]; then
+    IMAGE_RECIPE="$recipe" scripts/test-env/rootfs-image.sh "$image" "$@"
+  fi
+}
+local_image local/node:20 "$(readlink -f "$(command -v node)"):/usr/local/bin/node"
+IMAGE_CMD='["/bin/registry","serve","/etc/docker/registry/config.yml"]' local_image local/registry:2.8 \
+  /usr/bin/docker-registry:/bin/registry test/integration/fixtures/registry-image-config.yml:/etc/docker/registry/config.yml
+echo "test environment ready (docker: $docker_cli)"
