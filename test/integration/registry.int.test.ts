@@ -5,22 +5,10 @@
  * instead of MinIO) differ; the image is Debian's build of the same Distribution 2.8 code.
  */
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { evaluate, Evaluation, find, ofType, stackConfig, TYPES } from "../harness";
+import { evaluate, Evaluation, find, stackConfig, TYPES } from "../harness";
+import { RunningRegistry, startDeclaredRegistry, waitHealthy } from "./declaredRegistry";
 import { buildSampleApp } from "./sampleApp";
-import {
-  basicAuth,
-  declaredRunArgs,
-  docker,
-  dockerOk,
-  eventually,
-  freePort,
-  httpStatus,
-  MotoServer,
-  removeContainer,
-  REGISTRY_TEST_IMAGE,
-  requireTestEnvironment,
-  tempDir,
-} from "./testEnv";
+import { basicAuth, docker, dockerOk, httpStatus, MotoServer, requireTestEnvironment, tempDir } from "./testEnv";
 
 const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",
@@ -38,9 +26,8 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
   let prod: Evaluation;
   let moto: MotoServer | undefined;
   let s3: S3Client | undefined;
-  let container: string;
+  let registry: RunningRegistry;
   let host: string;
-  let debugUrl: string;
   let auth: { Authorization: string };
   let user: string;
   let password: string;
@@ -58,10 +45,7 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
     password = String(prod.outputs.registryPassword);
     auth = basicAuth(user, password);
     const deployment = find(prod.resources, TYPES.deployment, "registry-managed");
-    const [port, debugPort] = [await freePort(), await freePort()];
-    host = `127.0.0.1:${port}`;
-    debugUrl = `http://127.0.0.1:${debugPort}/debug/health`;
-    const overrides: Record<string, string> = { REGISTRY_HTTP_ADDR: host, REGISTRY_HTTP_DEBUG_ADDR: `127.0.0.1:${debugPort}` };
+    const overrides: Record<string, string> = {};
     if (storage === "s3") {
       moto = await MotoServer.start();
       overrides.REGISTRY_STORAGE_S3_REGIONENDPOINT = moto.url;
@@ -76,18 +60,16 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
       });
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
-    const declared = declaredRunArgs(deployment, ofType(prod.resources, TYPES.secret), { image: REGISTRY_TEST_IMAGE, overrides });
-    container = declared.name;
-    await dockerOk(declared.args);
-    await eventually("the registry's /debug/health", async () => ((await httpStatus(debugUrl)) === 200 ? true : undefined));
+    registry = await startDeclaredRegistry(prod, overrides);
+    host = registry.host;
     appImage = await buildSampleApp();
   }, 300_000);
 
   afterAll(async () => {
-    if (container) {
-      const logs = await docker(["logs", container]);
+    if (registry) {
+      const logs = await docker(["logs", registry.container]);
       if (logs.stderr.includes(password)) throw new Error("the registry logged its password");
-      await removeContainer(container);
+      await registry.stop();
     }
     s3?.destroy();
     await moto?.stop();
@@ -100,7 +82,7 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
   });
 
   test("/debug/health answers on the probe port without credentials", async () => {
-    expect(await httpStatus(debugUrl)).toBe(200);
+    expect(await httpStatus(registry.debugUrl)).toBe(200);
   });
 
   test("docker login, push and pull of the sample app; the catalog and tags show it", async () => {
@@ -146,8 +128,8 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
 
   test("after a restart the images are still there", async () => {
     const before = await digestOf("production/web", "1.0.0");
-    await dockerOk(["restart", container]);
-    await eventually("the registry after restart", async () => ((await httpStatus(debugUrl)) === 200 ? true : undefined));
+    await dockerOk(["restart", registry.container]);
+    await waitHealthy(registry);
     expect(await digestOf("production/web", "1.0.0")).toBe(before);
     await dockerOk(["rmi", `${host}/production/web:1.0.0`]);
     expect((await docker(["pull", `${host}/production/web:1.0.0`])).code).toBe(0);
