@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * registry-prune: keeps the N newest tags of each repository (semver-aware), never deletes a digest that a
+ * kept tag points to, and deletes nothing without --yes. Exit codes: 0 done, 1 some deletions failed
+ * (re-run to finish), 2 bad flags or a registry error that stopped it before any deletion.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { executePlan, probeCapability } from "./execute";
+import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
+import { inventory, listRepositories } from "./inventory";
+import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
+import { jsonReport, planTable, RunReport, summaryText } from "./report";
+
+export interface PruneOptions {
+  registry: string;
+  username?: string;
+  password?: string;
+  repos: string[];
+  keep: number;
+  protectTags: string[];
+  protectDigests: string[];
+  yes: boolean;
+  json: boolean;
+  client: Omit<ClientOptions, "username" | "password">;
+}
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  readStdin: () => Promise<string>;
+  env: NodeJS.ProcessEnv;
+}
+
+const positiveInt = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+  return n;
+};
+
+function registryUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("must be a URL such as http://localhost:32000");
+  }
+  if (!["http:", "https:"].includes(url.protocol) || url.pathname.replace(/\/$/, "") !== "") {
+    throw new InvalidArgumentError("must be http(s)://host[:port] with no path");
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+const digestArg = (value: string) => {
+  if (!/^sha256:[a-f0-9]{64}$/.test(value)) throw new InvalidArgumentError("must be sha256:<64 hex characters>");
+  return value;
+};
+
+const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] = []) => [...previous, parse(value)];
+
+export function buildCommand(): Command {
+  return new Command("registry-prune")
+    .description("Delete old image tags from a Docker Registry v2, keeping the newest N per repository (dry run unless --yes).")
+    .requiredOption("--registry <url>", "registry base URL, e.g. http://localhost:32000", registryUrl)
+    .option("--username <user>", "basic-auth user (password from REGISTRY_PASSWORD or --password-stdin)")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--repo <name>", "repository to prune (repeatable; default: every repository in the catalog)", collect(String), [])
+    .requiredOption("--keep <n>", "how many of the newest tags to keep per repository", positiveInt("--keep", 1))
+    .option("--protect <tag>", `tag never deleted (repeatable; added to: ${DEFAULT_PROTECTED_TAGS.join(", ")})`, collect(String), [])
+    .option("--no-default-protect", "do not protect the default tags")
+    .option("--protect-digest <digest>", "digest never deleted (repeatable)", collect(digestArg), [])
+    .option("--yes", "delete; without it nothing is deleted and the plan is printed")
+    .option("--json", "print the plan and results as JSON")
+    .option("--concurrency <k>", "requests in flight at once", positiveInt("--concurrency", 1), 8)
+    .option("--timeout-ms <ms>", "per-request timeout", positiveInt("--timeout-ms", 1), 30000)
+    .option("--attempts <n>", "attempts per request on 429, 5xx, resets and timeouts", positiveInt("--attempts", 1), 4)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+}
+
+/** Parses argv into options; throws a usage message (exit 2) on bad flags. */
+export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions> {
+  const command = buildCommand();
+  command.parse(argv, { from: "user" });
+  const o = command.opts();
+  let password = io.env.REGISTRY_PASSWORD;
+  if (o.passwordStdin) password = (await io.readStdin()).replace(/\r?\n$/, "");
+  if (o.username && !password) throw new UsageError("--username needs a password: set REGISTRY_PASSWORD or pass --password-stdin");
+  if (!o.username && o.passwordStdin) throw new UsageError("--password-stdin needs --username");
+  return {
+    registry: o.registry,
+    username: o.username,
+    password: o.username ? password : undefined,
+    repos: o.repo,
+    keep: o.keep,
+    protectTags: [...new Set([...(o.defaultProtect ? DEFAULT_PROTECTED_TAGS : []), ...o.protect])],
+    protectDigests: o.protectDigest,
+    yes: Boolean(o.yes),
+    json: Boolean(o.json),
+    client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200 },
+  };
+}
+
+export class UsageError extends Error {}
+
+/** Plans every repository before deleting anything, then (with --yes) carries out exactly that plan. */
+export async function prune(options: PruneOptions, io: Io): Promise<number> {
+  const client = new RegistryClient(options.registry, { ...options.client, username: options.username, password: options.password });
+  const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
+  const inventories = await Promise.all(repos.map(async (repo) => ({ repo, tags: await inventory(client, repo, options.client.concurrency) })));
+  const probeRepo = inventories.find((i) => i.tags.length > 0)?.repo;
+  const capability = probeRepo ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
+
+  const plan: PlanEntry[] = inventories.flatMap(({ repo, tags }) =>
+    planRepository(repo, tags, { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, tagDelete: capability.tagDelete }),
+  );
+  const wantsDeletes = plan.some((e) => e.action === "delete-manifest" || e.action === "delete-tag");
+  if (!capability.deletesEnabled && wantsDeletes) {
+    if (options.yes) throw new RegistryError("deletes-disabled", DELETES_DISABLED_HELP, 405);
+    io.err(`warning: ${DELETES_DISABLED_HELP}`);
+  }
+  const outcomes = options.yes ? await executePlan(client, plan, options.client.concurrency) : [];
+  const report: RunReport = { registry: options.registry, dryRun: !options.yes, tagDelete: capability.tagDelete, plan, outcomes };
+  if (options.json) io.out(jsonReport(report));
+  else io.out(`${planTable(plan)}\n${summaryText(report)}`);
+  return outcomes.some((o) => !o.ok) ? 1 : 0;
+}
+
+/** The whole CLI, with its exit code; every error ends as one clear line on stderr. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    return await prune(await parseOptions(argv, io), io);
+  } catch (error) {
+    const e = error as Error & { code?: string; exitCode?: number };
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version") {
+      io.out(buildCommand().helpInformation());
+      return 0;
+    }
+    io.err(`registry-prune: ${e.message.replace(/^error: /, "")}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  const io: Io = {
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    env: process.env,
+  };
+  main(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from "crypto";
+import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
+import type { PlanEntry } from "./plan";
+
+export interface Capability {
+  deletesEnabled: boolean;
+  /** `DELETE /v2/<name>/manifests/<tag>` removes a tag alone (Distribution 3.x; 2.8 answers 400 DIGEST_INVALID). */
+  tagDelete: boolean;
+}
+
+/**
+ * Asks the registry what it can delete by deleting a tag that cannot exist: 405 means deletes are off,
+ * 400 DIGEST_INVALID means only digests can be deleted (2.8), 404 means tags can be deleted too (3.x).
+ */
+export async function probeCapability(client: RegistryClient, repo: string): Promise<Capability> {
+  const probe = `registry-prune-probe-${randomBytes(6).toString("hex")}`;
+  const answer = client.checked(await client.send("DELETE", `/v2/${repo}/manifests/${probe}`), "probing delete support", repo);
+  if (answer.status === 405) return { deletesEnabled: false, tagDelete: false };
+  if (answer.status === 400) return { deletesEnabled: true, tagDelete: false };
+  if (answer.status === 404 || answer.status === 202) return { deletesEnabled: true, tagDelete: true };
+  throw new RegistryError("http", `probing delete support on ${repo}: unexpected HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
+}
+
+export interface Outcome {
+  entry: PlanEntry;
+  ok: boolean;
+  detail: string;
+}
+
+/** One DELETE; 404 counts as done (already gone, or a retried request whose first attempt worked). */
+async function deleteRef(client: RegistryClient, repo: string, ref: string): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const answer = client.checked(await client.send("DELETE", `/v2/${repo}/manifests/${ref}`), `deleting ${repo}@${ref}`, repo);
+    if (answer.status === 202) return { ok: true, detail: "deleted" };
+    if (answer.status === 404) return { ok: true, detail: "already gone" };
+    if (answer.status === 405) throw new RegistryError("deletes-disabled", DELETES_DISABLED_HELP, 405);
+    return { ok: false, detail: `HTTP ${answer.status} ${answer.body.slice(0, 200)}` };
+  } catch (error) {
+    if (error instanceof RegistryError && error.kind !== "http") throw error;
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
+/**
+ * Carries out exactly the deletions the plan lists: each `delete-manifest` digest once (a multi-platform
+ * index as a whole, never child by child), each `delete-tag` tag alone. Failures are reported, not thrown,
+ * so the rest of the plan still runs and a re-run finishes the job.
+ */
+export async function executePlan(client: RegistryClient, entries: PlanEntry[], concurrency: number): Promise<Outcome[]> {
+  const byDigest = new Map<string, PlanEntry[]>();
+  const tagOnly: PlanEntry[] = [];
+  for (const e of entries) {
+    if (e.action === "delete-manifest") byDigest.set(`${e.repo}@${e.digest}`, [...(byDigest.get(`${e.repo}@${e.digest}`) ?? []), e]);
+    if (e.action === "delete-tag") tagOnly.push(e);
+  }
+  const tagOutcomes = await mapLimit(tagOnly, concurrency, async (e) => ({ entry: e, ...(await deleteRef(client, e.repo, e.tag)) }));
+  const digestOutcomes = await mapLimit([...byDigest.values()], concurrency, async (group) => {
+    const result = await deleteRef(client, group[0].repo, group[0].digest);
+    return group.map((entry) => ({ entry, ...result }));
+  });
+  return [...tagOutcomes, ...digestOutcomes.flat()];
+}

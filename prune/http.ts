@@ -1,0 +1,120 @@
+/** Talks to a Docker Registry HTTP API v2 with bounded concurrency, retries and errors that say what to do. */
+
+export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "http";
+
+export class RegistryError extends Error {
+  constructor(readonly kind: RegistryErrorKind, message: string, readonly status?: number) {
+    super(message);
+    this.name = "RegistryError";
+  }
+}
+
+export interface ClientOptions {
+  username?: string;
+  password?: string;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Per-request timeout; a timeout is retried like a 5xx. */
+  timeoutMs: number;
+  /** Attempts per request, the first included. */
+  attempts: number;
+  /** First backoff; doubled each retry, with jitter. */
+  backoffMs: number;
+}
+
+/** A counting semaphore: at most `limit` callers inside at once. */
+export class Semaphore {
+  private waiting: (() => void)[] = [];
+  private active = 0;
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` at once; results keep the input order. */
+export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const semaphore = new Semaphore(limit);
+  return Promise.all(items.map((item) => semaphore.run(() => task(item))));
+}
+
+const RETRIABLE = (status: number) => status === 429 || status >= 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+export class RegistryClient {
+  private readonly semaphore: Semaphore;
+  private readonly authHeader?: string;
+  /** Requests sent, retries included (for the figures). */
+  public requests = 0;
+
+  constructor(readonly baseUrl: string, private readonly options: ClientOptions) {
+    this.semaphore = new Semaphore(options.concurrency);
+    if (options.username) this.authHeader = `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
+  }
+
+  /** One request with retries on 429, 5xx, resets and timeouts; other answers are returned as they are. */
+  async send(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+    let lastProblem = "";
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      const outcome = await this.semaphore.run(() => this.once(method, path, headers));
+      if ("status" in outcome && !RETRIABLE(outcome.status)) return outcome;
+      lastProblem = "status" in outcome ? `HTTP ${outcome.status}` : outcome.error;
+      if (attempt < this.options.attempts) {
+        const retryAfter = "status" in outcome ? Number(outcome.headers.get("retry-after")) : NaN;
+        const backoff = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 30_000) : backoff);
+      } else if ("status" in outcome) {
+        return outcome;
+      }
+    }
+    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(lastProblem)) {
+      throw new RegistryError("unreachable", `cannot reach the registry at ${this.baseUrl}: ${lastProblem}`);
+    }
+    throw new RegistryError("http", `${method} ${path} failed after ${this.options.attempts} attempts: ${lastProblem}`);
+  }
+
+  private async once(method: string, path: string, headers: Record<string, string>): Promise<Answer | { error: string }> {
+    this.requests++;
+    try {
+      const response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: { ...(this.authHeader ? { Authorization: this.authHeader } : {}), ...headers },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      const body = method === "HEAD" ? "" : await response.text();
+      return { status: response.status, headers: response.headers, body };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return { error: cause?.code ?? cause?.message ?? (error as Error).name ?? String(error) };
+    }
+  }
+
+  /** Throws the error a person can act on for 401 and 404 NAME_UNKNOWN; returns other answers. */
+  checked(answer: Answer, what: string, repo?: string): Answer {
+    if (answer.status === 401) {
+      throw new RegistryError("unauthorized", `${what}: the registry answered 401: check --username and the password (REGISTRY_PASSWORD or --password-stdin)`, 401);
+    }
+    if (answer.status === 404 && repo && answer.body.includes("NAME_UNKNOWN")) {
+      throw new RegistryError("repo-not-found", `repository ${repo} does not exist in ${this.baseUrl} (404 NAME_UNKNOWN)`, 404);
+    }
+    return answer;
+  }
+}
+
+export const DELETES_DISABLED_HELP =
+  "deletes are disabled on this registry (405 UNSUPPORTED): enable them with storage.delete.enabled: true " +
+  "(REGISTRY_STORAGE_DELETE_ENABLED=true) and restart it";

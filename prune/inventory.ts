@@ -1,0 +1,80 @@
+import { RegistryClient, RegistryError } from "./http";
+import { mapLimit } from "./http";
+import { needsCreated, TagFacts } from "./ordering";
+
+/** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
+export const MANIFEST_ACCEPT = [
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+].join(", ");
+
+const INDEX_TYPES = ["application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json"];
+
+/** Follows `Link: <...>; rel="next"` pagination. */
+async function paged<T>(client: RegistryClient, first: string, what: string, pick: (body: any) => T[], repo?: string): Promise<T[]> {
+  const items: T[] = [];
+  let path: string | undefined = first;
+  while (path) {
+    const answer = client.checked(await client.send("GET", path), what, repo);
+    if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
+    items.push(...pick(JSON.parse(answer.body)));
+    const next = /<([^>]+)>;\s*rel="next"/.exec(answer.headers.get("link") ?? "")?.[1];
+    path = next ? new URL(next, client.baseUrl).pathname + new URL(next, client.baseUrl).search : undefined;
+  }
+  return items;
+}
+
+export function listRepositories(client: RegistryClient): Promise<string[]> {
+  return paged(client, "/v2/_catalog?n=1000", "listing repositories", (b) => b.repositories ?? []);
+}
+
+export function listTags(client: RegistryClient, repo: string): Promise<string[]> {
+  return paged(client, `/v2/${repo}/tags/list?n=1000`, `listing tags of ${repo}`, (b) => b.tags ?? [], repo);
+}
+
+/** The digest a tag points to, from `Docker-Content-Digest` on HEAD. */
+export async function headManifest(client: RegistryClient, repo: string, ref: string): Promise<{ digest: string; mediaType: string } | undefined> {
+  const answer = client.checked(await client.send("HEAD", `/v2/${repo}/manifests/${ref}`, { Accept: MANIFEST_ACCEPT }), `reading ${repo}:${ref}`, repo);
+  if (answer.status === 404) return undefined;
+  const digest = answer.headers.get("docker-content-digest");
+  if (answer.status !== 200 || !digest) throw new RegistryError("http", `HEAD ${repo}:${ref}: HTTP ${answer.status} without a digest`, answer.status);
+  return { digest, mediaType: answer.headers.get("content-type") ?? "" };
+}
+
+async function getJson(client: RegistryClient, repo: string, path: string, accept?: string): Promise<any> {
+  const answer = client.checked(await client.send("GET", `/v2/${repo}/${path}`, accept ? { Accept: accept } : {}), `reading ${repo}/${path}`, repo);
+  if (answer.status !== 200) throw new RegistryError("http", `GET ${repo}/${path}: HTTP ${answer.status}`, answer.status);
+  return JSON.parse(answer.body);
+}
+
+/** The image's creation time: the OCI label or annotation when set, else the config's `created`. */
+export async function createdOf(client: RegistryClient, repo: string, digest: string): Promise<Date | undefined> {
+  const manifest = await getJson(client, repo, `manifests/${digest}`, MANIFEST_ACCEPT);
+  const annotated = manifest.annotations?.["org.opencontainers.image.created"];
+  if (annotated) return validDate(annotated);
+  if (INDEX_TYPES.includes(manifest.mediaType) || Array.isArray(manifest.manifests)) {
+    const first = manifest.manifests?.[0]?.digest;
+    return first ? createdOf(client, repo, first) : undefined;
+  }
+  const configDigest = manifest.config?.digest;
+  if (!configDigest) return undefined;
+  const config = await getJson(client, repo, `blobs/${configDigest}`);
+  return validDate(config.config?.Labels?.["org.opencontainers.image.created"] ?? config.created);
+}
+
+function validDate(text: unknown): Date | undefined {
+  const date = typeof text === "string" ? new Date(text) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
+/** Every tag of a repository with its digest, and the created time where the ordering needs it. */
+export async function inventory(client: RegistryClient, repo: string, concurrency: number): Promise<TagFacts[]> {
+  const tags = await listTags(client, repo);
+  const heads = await mapLimit(tags, concurrency, async (tag) => ({ tag, head: await headManifest(client, repo, tag) }));
+  const facts: TagFacts[] = heads.flatMap(({ tag, head }) => (head ? [{ tag, digest: head.digest }] : []));
+  const digests = [...new Set(facts.filter((f) => needsCreated(f.tag)).map((f) => f.digest))];
+  const created = new Map(await mapLimit(digests, concurrency, async (d) => [d, await createdOf(client, repo, d)] as const));
+  return facts.map((f) => ({ ...f, created: created.get(f.digest) }));
+}

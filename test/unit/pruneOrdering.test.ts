@@ -1,0 +1,87 @@
+import { dateOf, needsCreated, newestFirst, TagFacts, tagKind } from "../../prune/ordering";
+import { planRepository, summarize } from "../../prune/plan";
+
+const t = (tag: string, digest = `sha256:${tag}`, created?: string): TagFacts => ({ tag, digest, created: created ? new Date(created) : undefined });
+const order = (tags: TagFacts[]) => [...tags].sort(newestFirst).map((x) => x.tag);
+
+describe("newestFirst", () => {
+  test("semver order, not text order: 1.10.0 is newer than 1.9.0", () => {
+    expect(order([t("1.9.0"), t("1.10.0"), t("1.2.0")])).toEqual(["1.10.0", "1.9.0", "1.2.0"]);
+  });
+
+  test("a leading v is accepted and a prerelease sorts below its release", () => {
+    expect(order([t("v2.0.0-rc.1"), t("1.10.0"), t("2.0.0"), t("v2.0.0-rc.2")])).toEqual(["2.0.0", "v2.0.0-rc.2", "v2.0.0-rc.1", "1.10.0"]);
+  });
+
+  test("semver tags rank above date-shaped tags, which rank above the others", () => {
+    expect(order([t("nightly", "d1", "2030-01-01"), t("2025-10-25"), t("0.0.1")])).toEqual(["0.0.1", "2025-10-25", "nightly"]);
+  });
+
+  test("date-shaped tags by the date they name, both shapes", () => {
+    expect(order([t("2025-10-25"), t("20251025-143000"), t("20251026"), t("20251024-235959")])).toEqual([
+      "20251026",
+      "20251025-143000",
+      "2025-10-25",
+      "20251024-235959",
+    ]);
+  });
+
+  test("other tags by the image's created time, unknown last", () => {
+    expect(order([t("a", "1", "2025-01-01"), t("b"), t("c", "3", "2025-06-01")])).toEqual(["c", "a", "b"]);
+  });
+
+  test("our combined tags of one version are ordered by time, not by the sha's letters", () => {
+    expect(order([t("v1.2.0-git-fffffff", "1", "2025-01-01"), t("v1.2.0-git-0000000", "2", "2025-02-01"), t("v1.1.0-git-aaaaaaa", "3", "2025-03-01")])).toEqual([
+      "v1.2.0-git-0000000",
+      "v1.2.0-git-fffffff",
+      "v1.1.0-git-aaaaaaa",
+    ]);
+  });
+
+  test("kinds, dates and when the created time is needed", () => {
+    expect([tagKind("1.0.0"), tagKind("v1.0.0"), tagKind("2025-10-25"), tagKind("20251025-143000"), tagKind("latest"), tagKind("2025-13-01")]).toEqual([
+      "semver",
+      "semver",
+      "date",
+      "date",
+      "other",
+      "other",
+    ]);
+    expect(dateOf("20250230")).toBeUndefined();
+    expect([needsCreated("1.0.0"), needsCreated("latest"), needsCreated("v1.0.0-git-abcdef0"), needsCreated("2025-10-25")]).toEqual([false, true, true, false]);
+  });
+});
+
+describe("planRepository", () => {
+  const protect = { protectTags: ["latest", "stable"], protectDigests: [] as string[] };
+
+  test("keeps the N newest and protected tags; a shared digest is never deleted (2.8: the tag stays)", () => {
+    const tags = [t("1.8.0", "sha256:old"), t("latest", "sha256:old"), t("1.9.0"), t("1.10.0"), t("1.11.0"), t("1.7.0")];
+    const plan = planRepository("app", tags, { keep: 2, ...protect, tagDelete: false });
+    const byTag = Object.fromEntries(plan.map((e) => [e.tag, e.action]));
+    expect(byTag).toEqual({ "1.11.0": "keep", "1.10.0": "keep", "1.9.0": "delete-manifest", "1.8.0": "keep-shared", "1.7.0": "delete-manifest", latest: "keep" });
+    expect(plan.find((e) => e.tag === "1.8.0")?.why).toContain("Distribution 2.8 cannot remove a tag alone");
+    expect(summarize(plan)).toEqual({ tagsToDelete: 2, digestsToDelete: 2, digestsKeptShared: 1 });
+  });
+
+  test("on a registry that deletes tags alone, the shared tag is removed and its digest kept", () => {
+    const plan = planRepository("app", [t("1.0.0", "sha256:x"), t("stable", "sha256:x"), t("2.0.0")], { keep: 1, ...protect, tagDelete: true });
+    expect(plan.find((e) => e.tag === "1.0.0")).toMatchObject({ action: "delete-tag", why: expect.stringContaining("shared with kept tag stable") });
+  });
+
+  test("a protected digest keeps every tag on it; old tags on one digest delete it once", () => {
+    const plan = planRepository("app", [t("1.0.0", "sha256:p"), t("1.1.0", "sha256:q"), t("1.1.1", "sha256:q"), t("3.0.0")], {
+      keep: 1,
+      protectTags: [],
+      protectDigests: ["sha256:p"],
+      tagDelete: false,
+    });
+    expect(plan.map((e) => [e.tag, e.action])).toEqual([
+      ["3.0.0", "keep"],
+      ["1.1.1", "delete-manifest"],
+      ["1.1.0", "delete-manifest"],
+      ["1.0.0", "keep"],
+    ]);
+    expect(summarize(plan).digestsToDelete).toBe(1);
+  });
+});
