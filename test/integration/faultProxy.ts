@@ -1,0 +1,54 @@
+import * as http from "http";
+import type { AddressInfo } from "net";
+
+export type Fault = "pass" | "500" | "reset" | "slow";
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of a registry that injects faults: `decide` picks, per request
+ * (numbered from 1), whether to pass it, answer 500, reset the connection, or answer after `slowMs`.
+ */
+export class FaultProxy {
+  public readonly seen: { n: number; method: string; url: string; fault: Fault }[] = [];
+  private constructor(private readonly server: http.Server, readonly url: string) {}
+
+  static async start(target: string, decide: (n: number, req: http.IncomingMessage) => Fault, slowMs = 3000): Promise<FaultProxy> {
+    const upstream = new URL(target);
+    let count = 0;
+    let proxy: FaultProxy | undefined;
+    const server = http.createServer((req, res) => {
+      const n = ++count;
+      const fault = decide(n, req);
+      proxy?.seen.push({ n, method: req.method ?? "", url: req.url ?? "", fault });
+      if (fault === "500") {
+        req.resume();
+        res.writeHead(500, { "content-type": "application/json" }).end('{"errors":[{"code":"UNKNOWN","message":"injected"}]}');
+        return;
+      }
+      if (fault === "reset") {
+        req.socket.destroy();
+        return;
+      }
+      const forward = () => {
+        const out = http.request(
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        out.on("error", () => res.destroy());
+        req.pipe(out);
+      };
+      if (fault === "slow") setTimeout(forward, slowMs);
+      else forward();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    proxy = new FaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return proxy;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * registry-prune, the built CLI, against the real Distribution registry filled through its HTTP API:
+ * semver vs text order, latest sharing a digest with an old version, date tags, other tags by created
+ * time, an OCI-only image and a multi-platform OCI index; then errors and injected faults.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { FixtureWriter, tagsOf } from "../../bench/registryFixtures";
+import { ROOT } from "../harness";
+import { RunningRegistry, startPlainRegistry } from "./declaredRegistry";
+import { FaultProxy } from "./faultProxy";
+import { freePort, requireTestEnvironment, run, tempDir } from "./testEnv";
+
+const CLI = path.join(ROOT, "dist", "prune", "cli.js");
+const day = (d: string) => new Date(`${d}T12:00:00Z`);
+
+function prune(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...(options.env ?? {}) } });
+    let [stdout, stderr] = ["", ""];
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdin.end(options.input ?? "");
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Fills three repositories; returns the index's child digests. */
+async function fill(url: string): Promise<{ children: string[] }> {
+  const w = new FixtureWriter(url);
+  const app = "team/app";
+  for (const [tag, created] of [["1.8.0", "2025-01-08"], ["1.9.0", "2025-01-09"], ["1.10.0", "2025-01-10"], ["v2.0.0-rc.1", "2025-02-01"], ["2.0.0", "2025-03-01"]]) {
+    await w.image(app, tag, { seed: tag, created: day(created) });
+  }
+  await w.image(app, "1.11.0", { seed: "1.11.0", created: day("2025-01-11"), format: "oci" });
+  await w.retag(app, "1.8.0", "latest");
+  const index = await w.index(app, "1.5.0", "1.5.0", day("2024-12-01"));
+  await w.image(app, "2025-10-25", { seed: "d1", created: day("2025-10-25") });
+  await w.image(app, "git-aaaaaaa", { seed: "g1", created: day("2026-01-01") });
+
+  for (const [tag, created] of [["2025-10-25", "2025-10-25"], ["20251024-120000", "2025-10-24"], ["20251026-090000", "2025-10-26"], ["nightly", "2025-10-27"], ["branch-x", "2025-10-20"]]) {
+    await w.image("team/dates", tag, { seed: tag, created: day(created) });
+  }
+  for (const [tag, created] of [["a", "2025-03-01"], ["b", "2025-01-01"], ["c", "2025-02-01"]]) {
+    await w.image("team/misc", tag, { seed: tag, created: day(created) });
+  }
+  return { children: index.children };
+}
+
+const EXPECTED_SURVIVORS = {
+  // keep 3: 2.0.0, v2.0.0-rc.1, 1.11.0 (OCI); latest protected; 1.8.0 shares latest's digest (2.8 keeps the tag).
+  "team/app": ["1.11.0", "1.8.0", "2.0.0", "latest", "v2.0.0-rc.1"],
+  // keep 3: dates rank above other tags, newest date first.
+  "team/dates": ["20251024-120000", "20251026-090000", "2025-10-25"],
+  // keep 3 of 3.
+  "team/misc": ["a", "b", "c"],
+};
+
+async function snapshot(url: string) {
+  return Object.fromEntries(await Promise.all(Object.keys(EXPECTED_SURVIVORS).map(async (r) => [r, await tagsOf(url, r)] as const)));
+}
+
+describe("registry-prune against the real registry", () => {
+  let registry: RunningRegistry;
+  let url: string;
+  let children: string[];
+
+  beforeAll(async () => {
+    await requireTestEnvironment();
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+    registry = await startPlainRegistry({ deletes: true });
+    url = `http://${registry.host}`;
+    ({ children } = await fill(url));
+  }, 300_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  test("a dry run prints the plan and deletes nothing", async () => {
+    const before = await snapshot(url);
+    const result = await prune(["--registry", url, "--keep", "3"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/REPOSITORY.*TAG.*DIGEST.*ACTION.*WHY/);
+    expect(result.stdout).toContain("dry run: nothing deleted. Would delete 7 tag(s) and 7 digest(s); 1 digest(s) kept because shared with a kept tag.");
+    expect(result.stdout).toMatch(/1\.8\.0.*keep \(shared\).*Distribution 2\.8 cannot remove a tag alone/);
+    expect(await snapshot(url)).toEqual(before);
+  });
+
+  test("--json prints the same plan as JSON", async () => {
+    const result = await prune(["--registry", url, "--keep", "3", "--json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ dryRun: true, tagDelete: false, summary: { tagsToDelete: 7, digestsToDelete: 7, digestsKeptShared: 1 } });
+    const deleted = report.plan.filter((e: any) => e.action === "delete-manifest").map((e: any) => `${e.repo}:${e.tag}`);
+    expect(deleted.sort()).toEqual([
+      "team/app:1.10.0",
+      "team/app:1.5.0",
+      "team/app:1.9.0",
+      "team/app:2025-10-25",
+      "team/app:git-aaaaaaa",
+      "team/dates:branch-x",
+      "team/dates:nightly",
+    ]);
+  });
+
+  test("--yes leaves exactly the expected tags, deletes the index whole and keeps latest", async () => {
+    const result = await prune(["--registry", url, "--keep", "3", "--yes", "--concurrency", "4"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("tags deleted: 7, digests deleted: 7, digests kept because shared: 1, failures: 0");
+    expect(await snapshot(url)).toEqual(Object.fromEntries(Object.entries(EXPECTED_SURVIVORS).map(([r, t]) => [r, [...t].sort()])));
+    for (const child of children) {
+      const head = await fetch(`${url}/v2/team/app/manifests/${child}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
+      expect({ child, status: head.status }).toEqual({ child, status: 200 });
+    }
+    const again = await prune(["--registry", url, "--keep", "3", "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("tags deleted: 0, digests deleted: 0");
+  });
+});
+
+describe("registry-prune errors", () => {
+  let plain: RunningRegistry;
+  let noDeletes: RunningRegistry;
+  let secured: RunningRegistry;
+
+  beforeAll(async () => {
+    await requireTestEnvironment();
+    const dir = tempDir("htpasswd");
+    const htpasswd = await run("htpasswd", ["-nbB", "ci", "right-password"]);
+    fs.writeFileSync(path.join(dir, "htpasswd"), htpasswd.stdout);
+    [plain, noDeletes, secured] = await Promise.all([
+      startPlainRegistry({ deletes: true }),
+      startPlainRegistry({ deletes: false }),
+      startPlainRegistry({ deletes: true, htpasswdFile: path.join(dir, "htpasswd") }),
+    ]);
+    const auth = { Authorization: `Basic ${Buffer.from("ci:right-password").toString("base64")}` };
+    for (const [r, headers] of [[plain, {}], [noDeletes, {}], [secured, auth]] as const) {
+      const w = new FixtureWriter(`http://${r.host}`, headers);
+      for (const v of ["1.0.0", "1.1.0", "1.2.0"]) await w.image("svc", v, { seed: v, created: day("2025-01-01") });
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await Promise.all([plain, noDeletes, secured].filter(Boolean).map((r) => r.stop()));
+  });
+
+  test("an unreachable registry", async () => {
+    const closed = await freePort();
+    const result = await prune(["--registry", `http://127.0.0.1:${closed}`, "--keep", "1", "--attempts", "2"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot reach the registry at http://127.0.0.1:${closed}: ECONNREFUSED`);
+  });
+
+  test("bad credentials (401)", async () => {
+    const result = await prune(["--registry", `http://${secured.host}`, "--keep", "1", "--username", "ci"], { env: { REGISTRY_PASSWORD: "wrong" } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the registry answered 401: check --username and the password");
+  });
+
+  test("right credentials from stdin work", async () => {
+    const result = await prune(["--registry", `http://${secured.host}`, "--keep", "2", "--username", "ci", "--password-stdin", "--yes"], { input: "right-password\n" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("tags deleted: 1");
+  });
+
+  test("deletes disabled (405): the plan warns, --yes refuses and says how to enable them", async () => {
+    const dry = await prune(["--registry", `http://${noDeletes.host}`, "--keep", "1"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain("REGISTRY_STORAGE_DELETE_ENABLED=true");
+    const result = await prune(["--registry", `http://${noDeletes.host}`, "--keep", "1", "--yes"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("deletes are disabled on this registry (405 UNSUPPORTED): enable them with storage.delete.enabled: true");
+    expect(await tagsOf(`http://${noDeletes.host}`, "svc")).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
+  });
+
+  test("a repository that does not exist", async () => {
+    const result = await prune(["--registry", `http://${plain.host}`, "--keep", "1", "--repo", "no/such"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("repository no/such does not exist");
+  });
+
+  test.each([
+    [["--keep", "1"], "required option '--registry <url>' not specified"],
+    [["--registry", "ftp://x", "--keep", "1"], "must be http(s)://host[:port]"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "x"], "--keep must be a whole number >= 1"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--username", "u"], "--username needs a password"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--protect-digest", "abc"], "must be sha256:<64 hex characters>"],
+  ])("bad flags %j", async (args, message) => {
+    const result = await prune(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe("registry-prune under injected faults", () => {
+  let registry: RunningRegistry;
+  let url: string;
+  let proxy: FaultProxy;
+  let planned: { keep: Set<string>; remove: Set<string> };
+  let persistentDigest: string;
+
+  beforeAll(async () => {
+    await requireTestEnvironment();
+    registry = await startPlainRegistry({ deletes: true });
+    url = `http://${registry.host}`;
+    await fill(url);
+    const dry = JSON.parse((await prune(["--registry", url, "--keep", "3", "--json"])).stdout);
+    const key = (e: any) => `${e.repo}:${e.tag}`;
+    planned = {
+      keep: new Set(dry.plan.filter((e: any) => e.action.startsWith("keep")).map(key)),
+      remove: new Set(dry.plan.filter((e: any) => e.action === "delete-manifest").map(key)),
+    };
+    persistentDigest = dry.plan.find((e: any) => e.repo === "team/app" && e.tag === "1.9.0").digest;
+    // Every 4th request 500, every 7th reset, every 9th slow (past the client's timeout); the DELETE of
+    // one digest always fails, so the run cannot finish and must say so.
+    proxy = await FaultProxy.start(url, (n, req) => {
+      if (req.method === "DELETE" && req.url?.includes(persistentDigest)) return "500";
+      if (n % 4 === 0) return "500";
+      if (n % 7 === 0) return "reset";
+      if (n % 9 === 0) return "slow";
+      return "pass";
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+  });
+
+  test("no unplanned deletion and a non-zero exit; a re-run completes the plan", async () => {
+    const faulty = await prune(["--registry", proxy.url, "--keep", "3", "--yes", "--timeout-ms", "1000", "--attempts", "3"]);
+    expect(faulty.code).toBe(1);
+    expect(faulty.stdout).toMatch(/FAILED team\/app:1\.9\.0/);
+    expect(proxy.seen.some((s) => s.fault === "reset")).toBe(true);
+    expect(proxy.seen.some((s) => s.fault === "slow")).toBe(true);
+
+    const after = await snapshot(url);
+    const present = new Set(Object.entries(after).flatMap(([r, tags]) => tags.map((t) => `${r}:${t}`)));
+    for (const kept of planned.keep) expect({ kept, present: present.has(kept) }).toEqual({ kept, present: true });
+    expect(present.has("team/app:1.9.0")).toBe(true);
+
+    const rerun = await prune(["--registry", url, "--keep", "3", "--yes"]);
+    expect(rerun.code).toBe(0);
+    expect(await snapshot(url)).toEqual(Object.fromEntries(Object.entries(EXPECTED_SURVIVORS).map(([r, t]) => [r, [...t].sort()])));
+  });
+});
