@@ -105,6 +105,14 @@ export class UsageError extends Error {}
 /** Plans every repository before deleting anything, then (with --yes) carries out exactly that plan. */
 export async function prune(options: PruneOptions, io: Io): Promise<number> {
   const client = new RegistryClient(options.registry, { ...options.client, username: options.username, password: options.password });
+  try {
+    return await pruneWith(client, options, io);
+  } finally {
+    client.close();
+  }
+}
+
+async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
   const inventories = await Promise.all(repos.map(async (repo) => ({ repo, tags: await inventory(client, repo, options.client.concurrency) })));
   const probeRepo = inventories.find((i) => i.tags.length > 0)?.repo;

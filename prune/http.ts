@@ -1,4 +1,6 @@
 /** Talks to a Docker Registry HTTP API v2 with bounded concurrency, retries and errors that say what to do. */
+import * as http from "http";
+import * as https from "https";
 
 export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "http";
 
@@ -51,18 +53,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Answer {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   body: string;
 }
+
+const headerReader = (raw: http.IncomingHttpHeaders) => ({
+  get: (name: string) => {
+    const value = raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  },
+});
 
 export class RegistryClient {
   private readonly semaphore: Semaphore;
   private readonly authHeader?: string;
+  /** node:http with keep-alive: a fraction of fetch's CPU per request, which is what bounds a large prune. */
+  private readonly agent: http.Agent;
   /** Requests sent, retries included (for the figures). */
   public requests = 0;
 
   constructor(readonly baseUrl: string, private readonly options: ClientOptions) {
     this.semaphore = new Semaphore(options.concurrency);
+    const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
+    this.agent = baseUrl.startsWith("https:") ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     if (options.username) this.authHeader = `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
   }
 
@@ -87,20 +100,30 @@ export class RegistryClient {
     throw new RegistryError("http", `${method} ${path} failed after ${this.options.attempts} attempts: ${lastProblem}`);
   }
 
-  private async once(method: string, path: string, headers: Record<string, string>): Promise<Answer | { error: string }> {
+  private once(method: string, path: string, headers: Record<string, string>): Promise<Answer | { error: string }> {
     this.requests++;
-    try {
-      const response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { ...(this.authHeader ? { Authorization: this.authHeader } : {}), ...headers },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      const body = method === "HEAD" ? "" : await response.text();
-      return { status: response.status, headers: response.headers, body };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { error: cause?.code ?? cause?.message ?? (error as Error).name ?? String(error) };
-    }
+    const url = new URL(`${this.baseUrl}${path}`);
+    const transport = url.protocol === "https:" ? https : http;
+    return new Promise((resolve) => {
+      const request = transport.request(
+        url,
+        { method, agent: this.agent, headers: { ...(this.authHeader ? { Authorization: this.authHeader } : {}), ...headers } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (c: Buffer) => chunks.push(c));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: headerReader(response.headers), body: Buffer.concat(chunks).toString("utf8") }));
+          response.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+        },
+      );
+      request.setTimeout(this.options.timeoutMs, () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+      request.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+      request.end();
+    });
+  }
+
+  /** Lets the process exit: keep-alive sockets would otherwise hold it open. */
+  close(): void {
+    this.agent.destroy();
   }
 
   /** Throws the error a person can act on for 401 and 404 NAME_UNKNOWN; returns other answers. */

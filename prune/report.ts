@@ -1,4 +1,3 @@
-import Table from "cli-table3";
 import type { Outcome } from "./execute";
 import { PlanEntry, summarize } from "./plan";
 
@@ -11,11 +10,19 @@ const ACTION_LABEL: Record<PlanEntry["action"], string> = {
   "keep-shared": "keep (shared)",
 };
 
+/**
+ * Left-aligned columns, two spaces apart, last column unpadded (like `docker ps`). A table library
+ * (cli-table3) was measured at about 0.5 s per 1,000 rows here, half the run time of a large prune.
+ */
+export function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+}
+
 /** The plan as a table: repository, tag, digest, what happens and why. */
 export function planTable(entries: PlanEntry[]): string {
-  const table = new Table({ head: ["REPOSITORY", "TAG", "DIGEST", "ACTION", "WHY"], style: { head: [], border: [] } });
-  for (const e of entries) table.push([e.repo, e.tag, shortDigest(e.digest), ACTION_LABEL[e.action], e.why]);
-  return table.toString();
+  const head = ["REPOSITORY", "TAG", "DIGEST", "ACTION", "WHY"];
+  return columns([head, ...entries.map((e) => [e.repo, e.tag, shortDigest(e.digest), ACTION_LABEL[e.action], e.why])]);
 }
 
 export interface RunReport {

@@ -16,6 +16,7 @@ command -v skopeo >/dev/null || missing+=(skopeo)
 command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v curl >/dev/null || missing+=(curl)
 command -v git >/dev/null || missing+=(git)
+command -v jq >/dev/null || missing+=(jq)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq
