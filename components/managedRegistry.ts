@@ -15,6 +15,7 @@ import {
   registryEnv,
 } from "../lib/registryEnv";
 import { waitForRegistryScript } from "../lib/waitScript";
+import { RegistryGc } from "./registryGc";
 import { RegistryUi } from "./registryUi";
 
 const REGISTRY_UID = 1000;
@@ -190,6 +191,14 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         { parent: this, dependsOn: [service] },
       );
       this.uiServiceName = ui.serviceName;
+    }
+
+    if (s.gc.enabled) {
+      new RegistryGc(
+        `${name}-gc`,
+        { namespace, deploymentName: deployment.metadata.name, schedule: s.gc.schedule, kubectlImage: s.gc.kubectlImage, resources: s.gc.resources },
+        { parent: this, dependsOn: [deployment] },
+      );
     }
 
     this.host = pulumi.output(host);

@@ -5,6 +5,8 @@ import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/
 export const ADDON_MIN_SIZE = "20Gi";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
+/** Any image with a shell and kubectl works; this one is pinned. */
+export const DEFAULT_KUBECTL_IMAGE = "alpine/k8s:1.31.4";
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
 const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
@@ -127,6 +129,18 @@ const managedSchema = z
         image: imageRef.default(DEFAULT_UI_IMAGE),
         title: nonEmpty("title").default("Private registry"),
         deleteImages: z.boolean().default(false),
+        resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
+      })
+      .prefault({}),
+    /** Scheduled garbage collection in a read-only window; off by default (pushes fail during it). */
+    gc: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        schedule: z
+          .string()
+          .regex(/^(\S+\s+){4}\S+$/, { error: "must be a cron schedule with 5 fields, such as '30 3 * * 0'" })
+          .default("30 3 * * 0"),
+        kubectlImage: imageRef.default(DEFAULT_KUBECTL_IMAGE),
         resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
       })
       .prefault({}),

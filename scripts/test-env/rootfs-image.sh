@@ -19,7 +19,7 @@ copy_with_libs() {
 
 for file in "$@"; do copy_with_libs "$file"; done
 copy_with_libs /bin/busybox
-for applet in sh wget id cat ls sleep; do ln -sf busybox "$rootfs/bin/$applet"; done
+for applet in sh wget id cat ls sleep find du; do ln -sf busybox "$rootfs/bin/$applet"; done
 mkdir -p "$rootfs/etc" "$rootfs/tmp" "$rootfs/var/lib/registry" "$rootfs/etc/docker/registry"
 chmod 1777 "$rootfs/tmp"
 printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n' >"$rootfs/etc/passwd"

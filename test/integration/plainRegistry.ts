@@ -13,7 +13,16 @@ export async function waitHealthy(registry: RunningRegistry): Promise<void> {
 }
 
 /** A registry with only the given settings (no auth unless `htpasswdFile`), for the prune tests and benchmarks. */
-export async function startPlainRegistry(options: { deletes: boolean; htpasswdFile?: string; accessLog?: boolean }): Promise<RunningRegistry> {
+export interface PlainRegistryOptions {
+  deletes: boolean;
+  htpasswdFile?: string;
+  accessLog?: boolean;
+  /** A host folder for the blobs (kept across restarts); a tmpfs otherwise. */
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export async function startPlainRegistry(options: PlainRegistryOptions): Promise<RunningRegistry> {
   const [port, debugPort] = [await freePort(), await freePort()];
   const name = `${TEST_LABEL}-registry-${port}`;
   const env = {
@@ -23,8 +32,10 @@ export async function startPlainRegistry(options: { deletes: boolean; htpasswdFi
     REGISTRY_LOG_LEVEL: "warn",
     ...(options.accessLog === false ? { REGISTRY_LOG_ACCESSLOG_DISABLED: "true" } : {}),
     ...(options.htpasswdFile ? { REGISTRY_AUTH: "htpasswd", REGISTRY_AUTH_HTPASSWD_REALM: "test", REGISTRY_AUTH_HTPASSWD_PATH: "/auth/htpasswd" } : {}),
+    ...(options.env ?? {}),
   };
-  const args = ["run", "-d", "--name", name, "--label", TEST_LABEL, "--network", "host", "--tmpfs", "/var/lib/registry:mode=1777"];
+  const storage = options.dataDir ? ["-v", `${options.dataDir}:/var/lib/registry`] : ["--tmpfs", "/var/lib/registry:mode=1777"];
+  const args = ["run", "-d", "--name", name, "--label", TEST_LABEL, "--network", "host", ...storage];
   for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
   if (options.htpasswdFile) args.push("-v", `${options.htpasswdFile}:/auth/htpasswd:ro`);
   await dockerOk([...args, REGISTRY_TEST_IMAGE]);

@@ -206,6 +206,29 @@ describe("managed registry variants", () => {
     expect(run.outputs.registryPassword).toBe(secrets.registryPassword);
   });
 
+  test("garbage collection is off by default", async () => {
+    const run = await evaluate("prod");
+    expect(ofType(run.resources, "kubernetes:batch/v1:CronJob")).toEqual([]);
+  });
+
+  test("scheduled garbage collection: one run at a time, read-only window, RBAC scoped to the registry", async () => {
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), gc: { enabled: true, schedule: "0 4 * * 6" } } } });
+    const registryName = k8sName(find(run.resources, TYPES.deployment, "registry-managed"));
+    const cron = find(run.resources, "kubernetes:batch/v1:CronJob", "-gc");
+    expect(cron.inputs.spec).toMatchObject({ schedule: "0 4 * * 6", concurrencyPolicy: "Forbid" });
+    const pod = cron.inputs.spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe("Never");
+    const script: string = pod.containers[0].command[2];
+    expect(script).toContain(`set env deployment/${registryName} 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'`);
+    expect(script).toContain(`exec deployment/${registryName} -c registry -- registry garbage-collect /etc/docker/registry/config.yml`);
+    expect(script).toContain("trap restore EXIT");
+    expect(pod.containers[0].image).toBe("alpine/k8s:1.31.4");
+    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    const role = find(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role", "-gc");
+    expect(role.inputs.rules[0]).toEqual({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registryName], verbs: ["get", "patch"] });
+    expect(pod.serviceAccountName).toBe(k8sName(find(run.resources, "kubernetes:core/v1:ServiceAccount", "-gc")));
+  });
+
   test("external mode creates no registry resources", async () => {
     const run = await evaluate("prod", {
       overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
