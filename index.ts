@@ -27,6 +27,9 @@ const apps = config.apps.map(
       namespace: namespaces.get(app.namespace) as AppNamespace,
       projectDir: __dirname,
       secrets,
+      sign: config.sign,
+      // The addon and the managed NodePort serve plain HTTP; an external registry is assumed to have TLS.
+      registryIsHttp: config.registry.mode !== "external",
     }),
 );
 

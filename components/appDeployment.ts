@@ -8,6 +8,7 @@ import { primaryTag, TagStrategy } from "../lib/tags";
 import { AppImage } from "./appImage";
 import type { AppNamespace } from "./appNamespace";
 import { AppWorkload } from "./appWorkload";
+import { ImageSignature } from "./imageSignature";
 import type { RegistryAccess } from "./privateRegistry";
 
 export interface AppDeploymentArgs {
@@ -21,6 +22,10 @@ export interface AppDeploymentArgs {
   projectDir: string;
   /** Where `appSecrets.<app>.<NAME>` come from; missing ones are generated. */
   secrets: PipelineSecrets;
+  /** Sign the pushed digest with cosign before the workload runs it. */
+  sign: boolean;
+  /** The registry speaks plain HTTP (addon, NodePort): cosign must be told. */
+  registryIsHttp: boolean;
 }
 
 /** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
@@ -30,6 +35,8 @@ export class AppDeployment extends pulumi.ComponentResource {
   public readonly tag?: string;
   public readonly serviceName: pulumi.Output<string>;
   public readonly namespace: pulumi.Output<string>;
+  /** The signing step, when images.sign is on: the workload waits for it. */
+  public readonly signed?: pulumi.Resource;
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppDeployment", name, {}, opts);
@@ -71,6 +78,20 @@ export class AppDeployment extends pulumi.ComponentResource {
         child,
       );
       this.image = built.repoDigest;
+      if (args.sign) {
+        const signature = new ImageSignature(
+          `${name}-signature`,
+          {
+            imageDigestRef: built.repoDigest,
+            privateKey: args.secrets.cosignPrivateKey as pulumi.Output<string>,
+            password: args.secrets.cosignPassword as pulumi.Output<string>,
+            dockerConfigJson: args.registry.credentials?.dockerConfigJson,
+            allowHttpRegistry: args.registryIsHttp,
+          },
+          child,
+        );
+        this.signed = signature.signed;
+      }
     } else {
       this.image = pulumi.output(app.image as string);
     }
@@ -92,6 +113,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         version: app.version,
         pullSecretName: args.namespace.pullSecretName,
         secretValues,
+        waitFor: this.signed ? [this.signed] : [],
       },
       child,
     );

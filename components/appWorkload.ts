@@ -20,6 +20,8 @@ export interface AppWorkloadArgs {
   pullSecretName?: pulumi.Input<string>;
   /** Secret env values by env name (Pulumi secrets); they go only into the app's Secret. */
   secretValues: Record<string, pulumi.Input<string>>;
+  /** Steps the rollout waits for, such as the image's signature. */
+  waitFor?: pulumi.Resource[];
 }
 
 /** One app: its Secret, a Deployment pinned by digest with probes, limits and a restricted context, and a Service. */
@@ -84,7 +86,7 @@ export class AppWorkload extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: args.waitFor ?? [] },
     );
 
     const service = new k8s.core.v1.Service(

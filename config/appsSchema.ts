@@ -98,6 +98,8 @@ export const tagStrategySchema = z
 
 export const imagesSchema = z
   .strictObject({
+    /** Sign each pushed digest with cosign; the key comes from secret config cosignPrivateKey (+ cosignPassword). */
+    sign: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
     /** Moving tags pushed next to the primary one; defaults to latest in dev and stable in prod. */
     extraTags: z.array(tag).optional(),
   })

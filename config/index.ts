@@ -17,6 +17,8 @@ export interface PipelineConfig {
   tagStrategy: TagStrategy;
   /** Moving tags pushed beside the primary tag. */
   extraTags: string[];
+  /** Sign pushed digests with cosign. */
+  sign: boolean;
 }
 
 /** Raw stack values by key (without the project prefix), as Pulumi config holds them. */
@@ -58,7 +60,7 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
     throw new ConfigError(stack, problems);
   }
   const extraTags = images.data.extraTags ?? (env.data === "prod" ? ["stable"] : ["latest"]);
-  return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags };
+  return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags, sign: images.data.sign.enabled };
 }
 
 /** Prod deploys only what it can name exactly: never latest as the primary tag, prebuilt images by digest. */

@@ -10,13 +10,16 @@ export interface PipelineSecrets {
   s3SecretKey?: pulumi.Output<string>;
   /** Private key for `registry.ssh`. */
   sshPrivateKey?: pulumi.Output<string>;
+  /** cosign key pair's private half and its password, for images.sign. */
+  cosignPrivateKey?: pulumi.Output<string>;
+  cosignPassword?: pulumi.Output<string>;
   /** `appSecrets.<app>.<NAME>`, or undefined when not set (the program then generates one). */
   appSecret?: (app: string, name: string) => pulumi.Output<string> | undefined;
 }
 
 const OBJECT_KEYS = ["registry", "apps", "images"] as const;
 const STRING_KEYS = ["environment", "tagStrategy"] as const;
-const SECRET_KEYS = ["registryPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey"] as const;
+const SECRET_KEYS = ["registryPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
 
 function readRaw(config: pulumi.Config): RawConfig {
   const raw: RawConfig = {};
@@ -58,6 +61,13 @@ export function loadConfig(): { config: PipelineConfig; secrets: PipelineSecrets
     throw new ConfigError(config.stack, [
       `${PROJECT}:sshPrivateKey = (not set): required when registry.ssh is set; ` +
         `set it with: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`,
+    ]);
+  }
+  if (config.sign && (!secrets.cosignPrivateKey || !secrets.cosignPassword)) {
+    throw new ConfigError(config.stack, [
+      `${PROJECT}:cosignPrivateKey / cosignPassword = (not set): required when images.sign.enabled is true; ` +
+        "make a key pair with cosign generate-key-pair, then pulumi config set --secret cosignPrivateKey < cosign.key " +
+        "and pulumi config set --secret cosignPassword <its password>",
     ]);
   }
   return { config, secrets };

@@ -49,4 +49,11 @@ local_image() {
 local_image local/node:20 "$(readlink -f "$(command -v node)"):/usr/local/bin/node"
 IMAGE_CMD='["/bin/registry","serve","/etc/docker/registry/config.yml"]' local_image local/registry:2.8 \
   /usr/bin/docker-registry:/bin/registry test/integration/fixtures/registry-image-config.yml:/etc/docker/registry/config.yml
-echo "test environment ready (docker: $docker_cli)"
+# cosign, for the signing tests: built from the Go module proxy (a few minutes on a new machine, once).
+COSIGN_MODULE=github.com/sigstore/cosign/v2/cmd/cosign@v2.5.3
+if [ ! -x "$state/bin/cosign" ]; then
+  command -v go >/dev/null || { echo "Go is needed to build cosign ($COSIGN_MODULE)" >&2; exit 1; }
+  echo "building $COSIGN_MODULE"
+  GOBIN="$PWD/$state/bin" GOFLAGS=-mod=mod go install "$COSIGN_MODULE"
+fi
+echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign)"

@@ -148,6 +148,35 @@ describe("tag strategies and apps", () => {
   });
 });
 
+describe("signing (images.sign)", () => {
+  const signing = { images: { extraTags: ["stable"], sign: { enabled: true } } };
+
+  test("signs the pushed digest with the secret key, and the workload waits for it", async () => {
+    const run = await evaluate("prod", { overrides: signing, secrets: { cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", cosignPassword: "pw" } });
+    const sign = find(run.resources, TYPES.localCommand, "app-web-signature");
+    const digest = (run.outputs.appImages as Record<string, { image: string }>).web.image;
+    expect(sign.inputs.environment.IMAGE_DIGEST_REF).toBe(digest);
+    expect(sign.inputs.triggers).toEqual([digest]);
+    expect(sign.inputs.create).toContain("cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --allow-http-registry");
+    for (const key of ["COSIGN_PRIVATE_KEY", "COSIGN_PASSWORD", "REGISTRY_DOCKER_CONFIG"]) expect(isSecretAt(sign, `environment.${key}`)).toBe(true);
+    expect(find(run.resources, TYPES.deployment, "app-web").dependsOn).toContain("app-web-signature");
+    expect(sign.dependsOn).toContain("app-web-image");
+  });
+
+  test("signing without the key is a config error, before any resource", async () => {
+    const registered: string[] = [];
+    await expect(evaluate("prod", { overrides: signing, outputsFor: (type) => void registered.push(type) })).rejects.toThrow(
+      "microk8s-pipeline:cosignPrivateKey / cosignPassword = (not set): required when images.sign.enabled is true",
+    );
+    expect(registered).toEqual([]);
+  });
+
+  test("off by default", async () => {
+    const run = await evaluate("prod");
+    expect(run.resources.filter((r) => r.name.endsWith("-signature"))).toEqual([]);
+  });
+});
+
 describe("bad app config registers nothing", () => {
   test.each([
     ["latest as the primary tag in prod", "prod", (a: any) => ({ ...a, tag: "latest" }), 'apps.0.tag = "latest": latest can never be the primary tag in prod'],
