@@ -10,6 +10,7 @@ import {
   ENV_SECRET_KEYS,
   HTPASSWD_DIR,
   HTPASSWD_KEY,
+  imageTag,
   REGISTRY_DEBUG_PORT,
   REGISTRY_PORT,
   registryEnv,
@@ -48,7 +49,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const s = args.settings;
     if (s.auth.enabled && args.htpasswd === undefined) throw new Error(`${name}: auth is enabled but no htpasswd was given`);
     const child = { parent: this };
-    const { selector, labels } = standardLabels("registry", name, "registry", s.image.split(":").pop());
+    const { selector, labels } = standardLabels("registry", name, "registry", imageTag(s.image));
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, child);
     const namespace = ns.metadata.name;

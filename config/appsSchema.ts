@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
 import { resourcesSchema } from "./registrySchema";
 
@@ -9,8 +10,6 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a
 const tag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
 const probePath = z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with '/', such as /health" });
 
-/** Names that look like credentials must come from a Secret, never from plain env. */
-export const SECRET_LOOKING_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
 const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) =>
   z
@@ -69,7 +68,7 @@ const appSchema = z
       ctx.addIssue({ code: "custom", path: ["image"], input: app.image, message: "cannot be set together with build: either build from source or deploy a prebuilt image" });
     }
     for (const name of Object.keys(app.env)) {
-      if (SECRET_LOOKING_ENV.test(name)) {
+      if (looksLikeCredential(name)) {
         ctx.addIssue({ code: "custom", path: ["env", name], input: "(hidden)", message: "looks like a credential: list it in secretEnv so it comes from a Secret" });
       }
       if (app.secretEnv.includes(name)) {

@@ -21,6 +21,12 @@ export interface EnvVar<N = string> {
   valueFrom?: { secretKeyRef: { name: N; key: string } };
 }
 
+/** The tag of an image reference (`registry:2.8.3@sha256:...` -> `2.8.3`), undefined when it has none. */
+export function imageTag(image: string): string | undefined {
+  const last = (image.split("/").pop() ?? image).split("@")[0];
+  return last.includes(":") ? last.split(":").pop() : undefined;
+}
+
 /** Major version of a Distribution image reference, 2 when the tag does not say (digest-only). */
 export function registryMajorVersion(image: string): number {
   const tag = /:(v?)(\d+)(\.[^/@]*)?(@|$)/.exec(image.split("/").pop() ?? "");

@@ -4,20 +4,26 @@ import type { AddressInfo } from "net";
 export type Fault = "pass" | "500" | "reset" | "slow";
 
 /**
- * An HTTP proxy on 127.0.0.1 in front of a registry that injects faults: `decide` picks, per request
- * (numbered from 1), whether to pass it, answer 500, reset the connection, or answer after `slowMs`.
+ * An HTTP proxy on 127.0.0.1 in front of a registry that injects faults: `decide` picks, per request,
+ * whether to pass it, answer 500, reset the connection, or answer after `slowMs`. It is told the request's
+ * attempt number (how many times this method and URL came before, plus one), so a schedule can be the same
+ * whatever order concurrent requests arrive in.
  */
 export class FaultProxy {
   public readonly seen: { n: number; method: string; url: string; fault: Fault }[] = [];
   private constructor(private readonly server: http.Server, readonly url: string) {}
 
-  static async start(target: string, decide: (n: number, req: http.IncomingMessage) => Fault, slowMs = 3000): Promise<FaultProxy> {
+  static async start(target: string, decide: (req: http.IncomingMessage, attempt: number) => Fault, slowMs = 3000): Promise<FaultProxy> {
     const upstream = new URL(target);
     let count = 0;
+    const attempts = new Map<string, number>();
     let proxy: FaultProxy | undefined;
     const server = http.createServer((req, res) => {
       const n = ++count;
-      const fault = decide(n, req);
+      const key = `${req.method} ${req.url}`;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+      const fault = decide(req, attempt);
       proxy?.seen.push({ n, method: req.method ?? "", url: req.url ?? "", fault });
       if (fault === "500") {
         req.resume();

@@ -4,6 +4,7 @@
  * time, an OCI-only image and a multi-platform OCI index; then errors and injected faults.
  */
 import { spawn } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { FixtureWriter, tagsOf } from "../../bench/registryFixtures";
@@ -214,14 +215,14 @@ describe("registry-prune under injected faults", () => {
       remove: new Set(dry.plan.filter((e: any) => e.action === "delete-manifest").map(key)),
     };
     persistentDigest = dry.plan.find((e: any) => e.repo === "team/app" && e.tag === "1.9.0").digest;
-    // Every 4th request 500, every 7th reset, every 9th slow (past the client's timeout); the DELETE of
-    // one digest always fails, so the run cannot finish and must say so.
-    proxy = await FaultProxy.start(url, (n, req) => {
+    // The first attempt of about a third of all requests fails (500, reset, or slower than the client's
+    // timeout), chosen by a hash of the request so the schedule does not depend on arrival order; retries
+    // pass. The DELETE of one digest always fails, so the run cannot finish and must say so.
+    const bucket = (text: string) => createHash("sha256").update(text).digest()[0] % 9;
+    proxy = await FaultProxy.start(url, (req, attempt) => {
       if (req.method === "DELETE" && req.url?.includes(persistentDigest)) return "500";
-      if (n % 4 === 0) return "500";
-      if (n % 7 === 0) return "reset";
-      if (n % 9 === 0) return "slow";
-      return "pass";
+      if (attempt > 1) return "pass";
+      return (["500", "reset", "slow"] as const)[bucket(`${req.method} ${req.url}`)] ?? "pass";
     });
   }, 300_000);
 

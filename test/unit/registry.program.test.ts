@@ -85,7 +85,8 @@ describe("prod stack: a managed Distribution registry", () => {
     expect(find(prod.resources, TYPES.namespace, "registry-managed-ns").inputs.metadata.name).toBe("container-registry");
     expect(registry.inputs.metadata.namespace).toBe("container-registry");
     expect(registry.inputs.spec.replicas).toBe(2);
-    expect(container(registry).image).toBe("registry:2.8.3");
+    expect(container(registry).image).toBe("registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373");
+    expect(registry.inputs.metadata.labels["app.kubernetes.io/version"]).toBe("2.8.3");
     expect(registry.inputs.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
   });
 
@@ -165,7 +166,7 @@ describe("prod stack: a managed Distribution registry", () => {
       DELETE_IMAGES: "false",
       REGISTRY_SECURED: "true",
     });
-    expect(container(ui).image).toBe("joxit/docker-registry-ui:2.5.7");
+    expect(container(ui).image).toBe("joxit/docker-registry-ui:2.5.7@sha256:5594b76bf8dd9de479648e28f38572d020d260568be40b7e52b9758b442275e1");
     expect(container(ui).livenessProbe.httpGet).toEqual({ path: "/", port: "http" });
     expect(container(ui).readinessProbe.httpGet).toEqual({ path: "/", port: "http" });
     expect(container(ui).resources.limits).toEqual({ cpu: "200m", memory: "128Mi" });

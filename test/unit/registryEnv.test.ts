@@ -1,7 +1,7 @@
 import { parseConfig } from "../../config";
 import type { ManagedSettings } from "../../config/registrySchema";
 import { parseBytes, parseMillicores } from "../../lib/quantity";
-import { registryEnv, registryMajorVersion } from "../../lib/registryEnv";
+import { imageTag, registryEnv, registryMajorVersion } from "../../lib/registryEnv";
 
 function managed(registry: Record<string, unknown>): ManagedSettings {
   const { registry: settings } = parseConfig("prod", { environment: "prod", registry: { mode: "managed", ...registry } });
@@ -55,6 +55,13 @@ describe("registryEnv", () => {
     expect(registryMajorVersion(image)).toBe(major);
   });
 });
+
+test.each([
+  ["registry:2.8.3", "2.8.3"],
+  ["registry:2.8.3@sha256:" + "a".repeat(64), "2.8.3"],
+  ["mirror.example.invalid:5000/library/registry:3.0.0", "3.0.0"],
+  ["registry@sha256:" + "a".repeat(64), undefined],
+])("tag of %s is %s", (image, tag) => expect(imageTag(image)).toBe(tag));
 
 describe("quantities", () => {
   test.each([

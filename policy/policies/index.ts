@@ -1,0 +1,23 @@
+import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
+import { configMapNoCredentials } from "./configMapNoCredentials";
+import { containerImagePinned } from "./containerImagePinned";
+import { noSecretPlainEnv } from "./noSecretPlainEnv";
+import { probesRequired } from "./probesRequired";
+import { registryAuthInProd } from "./registryAuthInProd";
+import { resourcesRequired } from "./resourcesRequired";
+import { securityContext } from "./securityContext";
+import { serviceExposure } from "./serviceExposure";
+
+/** Every policy of the pack, at one enforcement level (the policy config file can raise it per stack). */
+export function allPolicies(level: EnforcementLevel): ResourceValidationPolicy[] {
+  return [
+    containerImagePinned(level),
+    probesRequired(level),
+    resourcesRequired(level),
+    securityContext(level),
+    noSecretPlainEnv(level),
+    configMapNoCredentials(level),
+    registryAuthInProd(level),
+    serviceExposure(level),
+  ];
+}

@@ -1,0 +1,45 @@
+/** Where the pod spec and containers sit in each kind of workload, as the Kubernetes provider receives them. */
+
+export const POD_SPEC_PATHS: Record<string, string[]> = {
+  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+  "kubernetes:core/v1:Pod": ["spec"],
+};
+
+/** Long-running workloads: the ones probes make sense for. */
+export const SERVING_KINDS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"];
+
+export interface Container {
+  name?: string;
+  image?: string;
+  imagePullPolicy?: string;
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: unknown } }[];
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  securityContext?: { runAsNonRoot?: boolean; allowPrivilegeEscalation?: boolean };
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+}
+
+export function podSpecOf(type: string, props: Record<string, any>): PodSpec | undefined {
+  const path = POD_SPEC_PATHS[type];
+  if (!path) return undefined;
+  return path.reduce<any>((node, key) => node?.[key], props);
+}
+
+/** Every container of a pod spec, init containers included, with a label for messages. */
+export function allContainers(spec: PodSpec): { label: string; container: Container; init: boolean }[] {
+  return [
+    ...(spec.initContainers ?? []).map((c) => ({ label: `init container "${c.name}"`, container: c, init: true })),
+    ...(spec.containers ?? []).map((c) => ({ label: `container "${c.name}"`, container: c, init: false })),
+  ];
+}
