@@ -36,10 +36,19 @@ export function podSpecOf(type: string, props: Record<string, any>): PodSpec | u
   return path.reduce<any>((node, key) => node?.[key], props);
 }
 
-/** Every container of a pod spec, init containers included, with a label for messages. */
-export function allContainers(spec: PodSpec): { label: string; container: Container; init: boolean }[] {
+export interface ContainerInPod {
+  /** `container "web"` or `init container "init"`, for messages. */
+  label: string;
+  container: Container;
+  pod: PodSpec;
+}
+
+/** Every container (init containers included) of a workload resource; none for other resources. */
+export function containersOf(type: string, props: Record<string, any>): ContainerInPod[] {
+  const pod = podSpecOf(type, props);
+  if (!pod) return [];
   return [
-    ...(spec.initContainers ?? []).map((c) => ({ label: `init container "${c.name}"`, container: c, init: true })),
-    ...(spec.containers ?? []).map((c) => ({ label: `container "${c.name}"`, container: c, init: false })),
+    ...(pod.initContainers ?? []).map((c) => ({ label: `init container "${c.name}"`, container: c, pod })),
+    ...(pod.containers ?? []).map((c) => ({ label: `container "${c.name}"`, container: c, pod })),
   ];
 }

@@ -1,6 +1,6 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { environmentSchema, isProd } from "../environment";
-import { allContainers, podSpecOf } from "../workloads";
+import { containersOf } from "../workloads";
 
 /** `:latest` or no tag at all: the image can change under the same name. */
 export function isFloating(image: string): boolean {
@@ -17,10 +17,8 @@ export function containerImagePinned(enforcementLevel: EnforcementLevel = "advis
     enforcementLevel,
     configSchema: environmentSchema,
     validateResource: (args, reportViolation) => {
-      const spec = podSpecOf(args.type, args.props);
-      if (!spec) return;
       const prod = isProd(args);
-      for (const { label, container } of allContainers(spec)) {
+      for (const { label, container } of containersOf(args.type, args.props)) {
         const image = container.image ?? "";
         if (isFloating(image) && container.imagePullPolicy === "IfNotPresent") {
           reportViolation(`${label} runs "${image}" with imagePullPolicy IfNotPresent: nodes keep whatever they pulled first; pin a version or digest`);

@@ -1,6 +1,6 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { looksLikeCredential } from "../../lib/secretNames";
-import { allContainers, podSpecOf } from "../workloads";
+import { containersOf } from "../workloads";
 
 /** A credential in a plain env value sits in the Deployment spec, readable by anyone who can read it. */
 export function noSecretPlainEnv(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {
@@ -9,9 +9,7 @@ export function noSecretPlainEnv(enforcementLevel: EnforcementLevel = "advisory"
     description: "Env vars named like credentials (PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY...) come from secretKeyRef.",
     enforcementLevel,
     validateResource: (args, reportViolation) => {
-      const spec = podSpecOf(args.type, args.props);
-      if (!spec) return;
-      for (const { label, container } of allContainers(spec)) {
+      for (const { label, container } of containersOf(args.type, args.props)) {
         for (const env of container.env ?? []) {
           if (looksLikeCredential(env.name) && !env.valueFrom?.secretKeyRef) {
             reportViolation(`${label} sets ${env.name} as a plain value: read it from a Secret with valueFrom.secretKeyRef`);

@@ -1,5 +1,5 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
-import { allContainers, podSpecOf } from "../workloads";
+import { containersOf } from "../workloads";
 
 /** Not root, and no way to become root. */
 export function securityContext(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {
@@ -8,10 +8,8 @@ export function securityContext(enforcementLevel: EnforcementLevel = "advisory")
     description: "Every container runs with runAsNonRoot (pod or container) and allowPrivilegeEscalation: false.",
     enforcementLevel,
     validateResource: (args, reportViolation) => {
-      const spec = podSpecOf(args.type, args.props);
-      if (!spec) return;
-      for (const { label, container } of allContainers(spec)) {
-        const nonRoot = container.securityContext?.runAsNonRoot ?? spec.securityContext?.runAsNonRoot;
+      for (const { label, container, pod } of containersOf(args.type, args.props)) {
+        const nonRoot = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
         if (nonRoot !== true) reportViolation(`${label} may run as root: set runAsNonRoot: true`);
         if (container.securityContext?.allowPrivilegeEscalation !== false) {
           reportViolation(`${label} allows privilege escalation: set allowPrivilegeEscalation: false`);
