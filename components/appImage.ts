@@ -13,7 +13,7 @@ export interface AppImageArgs {
     dockerfile: string;
     args: Record<string, pulumi.Input<string>>;
     target?: string;
-    platform: string;
+    platform?: string;
   };
   /** Push credentials; omitted for a registry without auth (the addon). */
   registry: { server: pulumi.Input<string>; username?: pulumi.Input<string>; password?: pulumi.Input<string> };

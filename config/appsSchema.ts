@@ -28,7 +28,8 @@ const buildSchema = z.strictObject({
   dockerfile: z.string().min(1).optional(),
   args: z.record(envName, z.string()).default({}),
   target: z.string().min(1).optional(),
-  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).default("linux/amd64"),
+  /** Unset: the Docker engine's own platform (an arm64 MicroK8s host builds arm64 images). */
+  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
 });
 
 const appSchema = z

@@ -45,7 +45,8 @@ describe("the declared image build, push and pull Secret", () => {
     moving = local(extra.name);
     const buildArgs = Object.entries({ ...image.build.args, BASE_IMAGE: NODE_BASE_IMAGE }).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
     const target = image.build.target ? ["--target", image.build.target] : [];
-    await dockerOk(["build", "--network", "host", "--platform", image.build.platform, "-f", image.build.dockerfile, ...buildArgs, ...target, "-t", primary, image.build.context]);
+    const platform = image.build.platform ? ["--platform", image.build.platform] : [];
+    await dockerOk(["build", "--network", "host", ...platform, "-f", image.build.dockerfile, ...buildArgs, ...target, "-t", primary, image.build.context]);
     const labels = JSON.parse(await dockerOk(["image", "inspect", "-f", "{{json .Config.Labels}}", primary]));
     expect(labels).toMatchObject({ "org.opencontainers.image.version": "1.0.0", "org.opencontainers.image.revision": image.build.args.REVISION });
 

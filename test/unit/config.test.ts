@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
 import { ConfigError, parseConfig } from "../../config";
 
 const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };
@@ -40,6 +43,13 @@ describe("parseConfig defaults", () => {
     expect(registry.replicas).toBe(3);
     expect(registry.storage).toMatchObject({ type: "s3", bucket: "registry", region: "us-east-1", secure: true, v4auth: true });
   });
+});
+
+test("Pulumi.yaml declares the same tagStrategy default as the schema (the CLI applies one, mocks the other)", () => {
+  const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"));
+  expect(project.runtime.name).toBe("nodejs");
+  expect(project.config.tagStrategy.default).toBe(parseConfig("dev", { environment: "dev" }).tagStrategy);
+  expect(project.config.environment.type).toBe("string");
 });
 
 describe("parseConfig rejects bad values, naming stack, key, value and what is allowed", () => {
