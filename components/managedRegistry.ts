@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { ManagedSettings } from "../config/registrySchema";
+import { ManagedSettings, managedRegistryHost } from "../config/registrySchema";
 import { secretsChecksum } from "../lib/checksum";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import {
@@ -167,7 +167,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
       { parent: this, dependsOn: [deployment] },
     );
 
-    const host = s.host ?? `localhost:${s.nodePort}`;
+    const host = managedRegistryHost(s);
     const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
     const wait = waitForRegistryScript(`http://${host}`, s.readiness.attempts, s.readiness.intervalSeconds, hint);
     this.ready = new command.local.Command(

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistrySettings } from "../config/registrySchema";
+import { managedRegistryHost, RegistrySettings } from "../config/registrySchema";
 import type { PipelineSecrets } from "../config/load";
 import { ManagedRegistry } from "./managedRegistry";
 import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
@@ -51,7 +51,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
         break;
       }
       case "managed": {
-        const host = s.host ?? `localhost:${s.nodePort}`;
+        const host = managedRegistryHost(s);
         this.credentials = s.auth.enabled
           ? new RegistryCredentials(`${name}-credentials`, { username: s.auth.username, password: secrets.registryPassword, server: host, htpasswd: true }, child)
           : undefined;

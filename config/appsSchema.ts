@@ -1,13 +1,12 @@
 import { z } from "zod";
+import { DOCKER_TAG } from "../lib/patterns";
 import { looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
+import { dnsLabel, imageReference } from "./primitives";
 import { resourcesSchema } from "./registrySchema";
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
-const tag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
+const tag = z.string().regex(DOCKER_TAG, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
 const probePath = z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with '/', such as /health" });
 
 
@@ -39,7 +38,7 @@ const appSchema = z
     /** Build from source; the default when `image` is not set. */
     build: buildSchema.optional(),
     /** A prebuilt image (built elsewhere by CI), deployed as given: in prod it must carry a digest. */
-    image: z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, { error: "must be an image reference" }).optional(),
+    image: imageReference("registry.example.invalid/team/web@sha256:...").optional(),
     version: z.string().min(1).default("0.1.0"),
     /** Overrides the strategy's primary tag, for example to redeploy a previous build. */
     tag: tag.optional(),

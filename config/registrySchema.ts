@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dnsLabel, imageReference } from "./primitives";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
 /** The MicroK8s registry addon refuses a smaller volume. */
@@ -12,15 +13,10 @@ export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
 const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
 const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
-const imageRef = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/, { error: "must be an image reference such as registry:2.8.3" })
+const imageRef = imageReference("registry:2.8.3")
   .refine((v) => !/:latest$/.test(v) && /[:@]/.test(v.split("/").pop() ?? ""), {
     error: "must be pinned to a version tag or digest (not latest, not untagged)",
   });
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" });
@@ -177,3 +173,8 @@ export type AddonSettings = z.infer<typeof addonSchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
 export type ExternalSettings = z.infer<typeof externalSchema>;
 export type ResourceSettings = ManagedSettings["resources"];
+
+/** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */
+export function managedRegistryHost(settings: Pick<ManagedSettings, "host" | "nodePort">): string {
+  return settings.host ?? `localhost:${settings.nodePort}`;
+}

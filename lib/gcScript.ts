@@ -1,3 +1,5 @@
+import { DNS_LABEL } from "./patterns";
+
 /**
  * The garbage-collection window for a managed registry, run by the CronJob's kubectl container:
  * 1. switch the registry to read-only (`storage.maintenance.readonly`) and wait for the rollout, so no
@@ -9,11 +11,10 @@
 export const READONLY_ENV = "REGISTRY_STORAGE_MAINTENANCE_READONLY";
 export const READONLY_VALUE = '{"enabled":true}';
 
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function gcScript(namespace: string, deployment: string, rolloutTimeoutSeconds = 600): string {
   for (const [what, value] of [["namespace", namespace], ["deployment", deployment]]) {
-    if (!LABEL.test(value)) throw new Error(`${what} must be a DNS label, got ${JSON.stringify(value)}`);
+    if (!DNS_LABEL.test(value)) throw new Error(`${what} must be a DNS label, got ${JSON.stringify(value)}`);
   }
   const k = `kubectl -n ${namespace}`;
   const target = `deployment/${deployment}`;

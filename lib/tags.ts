@@ -1,5 +1,6 @@
 import * as semver from "semver";
 import type { GitInfo } from "./git";
+import { DOCKER_TAG } from "./patterns";
 
 export const TAG_STRATEGIES = ["semver", "git", "date", "env", "combined"] as const;
 export type TagStrategy = (typeof TAG_STRATEGIES)[number];
@@ -56,7 +57,6 @@ export function primaryTag(inputs: TagInputs): string {
   }
 }
 
-/** Docker's tag grammar: at most 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 export function isValidTag(tag: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag);
+  return DOCKER_TAG.test(tag);
 }

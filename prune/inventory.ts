@@ -1,5 +1,4 @@
-import { RegistryClient, RegistryError } from "./http";
-import { mapLimit } from "./http";
+import { mapLimit, RegistryClient, RegistryError } from "./http";
 import { needsCreated, TagFacts } from "./ordering";
 
 /** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */

@@ -1,0 +1,10 @@
+/** Name grammars shared by config validation, scripts and tags, so each is written once. */
+
+/** A Kubernetes DNS label (namespaces, storage classes, app names). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** An image reference, optionally pinned by digest (`registry:2.8.3`, `repo/app@sha256:...`). */
+export const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/;
+
+/** Docker's tag grammar: at most 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+export const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
