@@ -41,14 +41,25 @@ export PATH="$(dirname "$docker_cli"):$PATH"
 local_image() {
   local image="$1"; shift
   local recipe
-  recipe=$(cat scripts/test-env/rootfs-image.sh "${@%%:*}" | sha256sum | cut -c1-16)-$(echo "$* ${IMAGE_CMD:-}" | sha256sum | cut -c1-8)
+  recipe=$(find scripts/test-env/rootfs-image.sh "${@%%:*}" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)-$(echo "$* ${IMAGE_CMD:-} ${IMAGE_LINKS:-}" | sha256sum | cut -c1-8)
   if [ "$("$docker_cli" image inspect -f '{{index .Config.Labels "microk8s-pipeline.recipe"}}' "$image" 2>/dev/null)" != "$recipe" ]; then
     IMAGE_RECIPE="$recipe" scripts/test-env/rootfs-image.sh "$image" "$@"
   fi
 }
-local_image local/node:20 "$(readlink -f "$(command -v node)"):/usr/local/bin/node"
+# Node with npm, as the official node images have it: the sample app's Dockerfile runs `npm ci`.
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+IMAGE_LINKS=/usr/local/bin/npm=../lib/node_modules/npm/bin/npm-cli.js local_image local/node:20 \
+  "$(readlink -f "$(command -v node)"):/usr/local/bin/node" "$npm_dir:/usr/local/lib/node_modules/npm"
 IMAGE_CMD='["/bin/registry","serve","/etc/docker/registry/config.yml"]' local_image local/registry:2.8 \
   /usr/bin/docker-registry:/bin/registry test/integration/fixtures/registry-image-config.yml:/etc/docker/registry/config.yml
+# The sample app's npm packages, exactly as its lockfile pins them, for the loopback npm registry that
+# the tests and benchmarks serve to `docker build` (test/integration/npmRegistry.ts).
+mkdir -p "$state/npm"
+node -e 'for (const [p, v] of Object.entries(require("./app/package-lock.json").packages)) if (p) console.log(`${p.replace(/^.*node_modules\//, "")}@${v.version}`)' |
+  while read -r spec; do
+    file="$state/npm/$(echo "${spec%@*}" | sed 's/^@//; s#/#-#')-${spec##*@}.tgz"
+    [ -s "$file" ] || npm pack --silent --pack-destination "$state/npm" "$spec" >/dev/null
+  done
 # cosign, for the signing tests: built from the Go module proxy (a few minutes on a new machine, once).
 COSIGN_MODULE=github.com/sigstore/cosign/v2/cmd/cosign@v2.5.3
 if [ ! -x "$state/bin/cosign" ]; then

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { evaluate, find, ofType, TYPES } from "../harness";
+import { SAMPLE_APP_DIR } from "./npmRegistry";
 import { buildSampleApp } from "./sampleApp";
 import { declaredRunArgs, docker, dockerOk, eventually, freePort, removeContainer, requireTestEnvironment, resolveEnv, run, tempDir } from "./testEnv";
 
@@ -47,6 +48,19 @@ describe("the sample app image", () => {
     expect(root).toEqual({ service: "sample-web", version: "1.0.0", secretsPresent: { API_KEY: true, DB_PASSWORD: true } });
   });
 
+  test("/metrics serves Prometheus text from the prom-client version the lockfile pins", async () => {
+    await fetch(`${base}/health`);
+    const answer = await fetch(`${base}/metrics`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await answer.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^http_requests_total\{path="\/health",status="200"\} [1-9]/m);
+    const lock = JSON.parse(fs.readFileSync(path.join(SAMPLE_APP_DIR, "package-lock.json"), "utf8"));
+    const installed = JSON.parse(await dockerOk(["exec", container, "cat", "node_modules/prom-client/package.json"]));
+    expect(installed.version).toBe(lock.packages["node_modules/prom-client"].version);
+  });
+
   test("its HEALTHCHECK turns healthy", async () => {
     const status = await eventually(
       "the container to be healthy",
@@ -75,6 +89,10 @@ describe("the sample app image", () => {
       const unpacked = fs.mkdtempSync(path.join(dir, "layer-"));
       expect((await run("tar", ["-xf", path.join(dir, layer), "-C", unpacked])).code).toBe(0);
     }
+    // The build's npmrc secret was mounted for `npm ci` only: no layer has it, no history line names it.
+    const npmrcFiles = await run("find", [dir, "-name", ".npmrc"]);
+    expect(npmrcFiles.stdout.trim()).toBe("");
+    expect(history).not.toMatch(/registry=/);
     for (const secret of secretValues) {
       expect(history).not.toContain(secret);
       expect(config).not.toContain(secret);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { evaluate, Evaluation, find, TYPES } from "../harness";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
+import { withLocalNpm } from "./npmRegistry";
 import { docker, dockerOk, NODE_BASE_IMAGE, requireTestEnvironment, run, tempDir } from "./testEnv";
 
 const DECLARED_HOST = "localhost:32000";
@@ -46,7 +47,10 @@ describe("the declared image build, push and pull Secret", () => {
     const buildArgs = Object.entries({ ...image.build.args, BASE_IMAGE: NODE_BASE_IMAGE }).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
     const target = image.build.target ? ["--target", image.build.target] : [];
     const platform = image.build.platform ? ["--platform", image.build.platform] : [];
-    await dockerOk(["build", "--network", "host", ...platform, "-f", image.build.dockerfile, ...buildArgs, ...target, "-t", primary, image.build.context]);
+    // The npm packages come from a loopback registry, handed over as the Dockerfile's `npmrc` secret.
+    await withLocalNpm((npmSecret) =>
+      dockerOk(["build", "--network", "host", ...npmSecret, ...platform, "-f", image.build.dockerfile, ...buildArgs, ...target, "-t", primary, image.build.context]),
+    );
     const labels = JSON.parse(await dockerOk(["image", "inspect", "-f", "{{json .Config.Labels}}", primary]));
     expect(labels).toMatchObject({ "org.opencontainers.image.version": "1.0.0", "org.opencontainers.image.revision": image.build.args.REVISION });
 

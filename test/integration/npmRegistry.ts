@@ -1,0 +1,105 @@
+/**
+ * A read-only npm registry on 127.0.0.1 for `docker build`: it serves exactly the packages an app's
+ * lockfile pins, from tarballs that scripts/test-env/setup.sh fetched, so the build's `npm ci` never
+ * leaves loopback. The build receives it as the `npmrc` BuildKit secret, as a private registry would be.
+ */
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import { SETUP_COMMAND, tempDir } from "./docker";
+
+/** The repository, from the sources (ts-jest) or from dist/ (the benchmarks). */
+const REPO_ROOT = [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? process.cwd();
+export const SAMPLE_APP_DIR = path.join(REPO_ROOT, "app");
+export const NPM_TARBALLS = path.join(REPO_ROOT, ".test-env", "npm");
+
+interface LockedPackage {
+  name: string;
+  version: string;
+  integrity: string;
+  dependencies: Record<string, string>;
+  file: string;
+}
+
+/** `@scope/name` → `scope-name-1.2.3.tgz`, the name `npm pack` gives. */
+export const tarballName = (name: string, version: string) => `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
+
+export function lockedPackages(lockfile: string): LockedPackage[] {
+  const lock = JSON.parse(fs.readFileSync(lockfile, "utf8"));
+  return Object.entries<any>(lock.packages ?? {})
+    .filter(([where]) => where !== "")
+    .map(([where, entry]) => {
+      const name = where.replace(/^.*node_modules\//, "");
+      return { name, version: entry.version, integrity: entry.integrity, dependencies: entry.dependencies ?? {}, file: tarballName(name, entry.version) };
+    });
+}
+
+/** The registry document npm reads for one package: its versions, each with tarball URL and integrity. */
+function packument(name: string, versions: LockedPackage[], baseUrl: string): object {
+  return {
+    name,
+    "dist-tags": { latest: versions[versions.length - 1].version },
+    versions: Object.fromEntries(
+      versions.map((p) => [p.version, { name, version: p.version, dependencies: p.dependencies, dist: { integrity: p.integrity, tarball: `${baseUrl}/-/${p.file}` } }]),
+    ),
+  };
+}
+
+export interface LocalNpmRegistry {
+  url: string;
+  /** An .npmrc that points npm at this registry: pass it as `--secret id=npmrc,src=<file>`. */
+  npmrc: string;
+  /** Package names npm asked for, in order (to prove the build used this registry). */
+  requested: string[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR, "package-lock.json")): Promise<LocalNpmRegistry> {
+  const packages = lockedPackages(lockfile);
+  const missing = packages.filter((p) => !fs.existsSync(path.join(NPM_TARBALLS, p.file)));
+  if (missing.length > 0) throw new Error(`npm tarballs missing in ${NPM_TARBALLS} (${missing.map((p) => p.file).join(", ")}): run ${SETUP_COMMAND}`);
+  const byName = new Map<string, LockedPackage[]>();
+  for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  const files = new Set(packages.map((p) => p.file));
+  const requested: string[] = [];
+  let baseUrl = "";
+
+  const server = http.createServer((req, res) => {
+    const urlPath = decodeURIComponent((req.url ?? "/").split("?")[0]);
+    const tarball = /^\/-\/([^/]+\.tgz)$/.exec(urlPath)?.[1];
+    if (req.method === "GET" && tarball && files.has(tarball)) {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      fs.createReadStream(path.join(NPM_TARBALLS, tarball)).pipe(res);
+      return;
+    }
+    const versions = byName.get(urlPath.slice(1));
+    if (req.method === "GET" && versions) {
+      requested.push(urlPath.slice(1));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(packument(urlPath.slice(1), versions, baseUrl)));
+      return;
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: "not found" }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const npmrc = path.join(tempDir("npmrc"), "npmrc");
+  fs.writeFileSync(npmrc, `registry=${baseUrl}/\n`, { mode: 0o600 });
+  const stop = () =>
+    new Promise<void>((resolve) => server.close(() => resolve())).finally(() => fs.rmSync(path.dirname(npmrc), { recursive: true, force: true }));
+  return { url: baseUrl, npmrc, requested, stop };
+}
+
+/** Runs `build` with a loopback npm registry, giving it the `docker build` flags that hand it over. */
+export async function withLocalNpm<T>(build: (secretFlags: string[], registry: LocalNpmRegistry) => Promise<T>): Promise<T> {
+  const registry = await startLocalNpmRegistry();
+  try {
+    return await build(["--secret", `id=npmrc,src=${registry.npmrc}`], registry);
+  } finally {
+    await registry.stop();
+  }
+}
