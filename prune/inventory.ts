@@ -1,5 +1,5 @@
 import { mapLimit, RegistryClient, RegistryError } from "./http";
-import { needsCreated, TagFacts } from "./ordering";
+import { digestsNeedingCreated, TagFacts } from "./ordering";
 
 /** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
 export const MANIFEST_ACCEPT = [
@@ -73,7 +73,7 @@ export async function inventory(client: RegistryClient, repo: string, concurrenc
   const tags = await listTags(client, repo);
   const heads = await mapLimit(tags, concurrency, async (tag) => ({ tag, head: await headManifest(client, repo, tag) }));
   const facts: TagFacts[] = heads.flatMap(({ tag, head }) => (head ? [{ tag, digest: head.digest }] : []));
-  const digests = [...new Set(facts.filter((f) => needsCreated(f.tag)).map((f) => f.digest))];
+  const digests = digestsNeedingCreated(facts);
   const created = new Map(await mapLimit(digests, concurrency, async (d) => [d, await createdOf(client, repo, d)] as const));
   return facts.map((f) => ({ ...f, created: created.get(f.digest) }));
 }

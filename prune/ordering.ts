@@ -57,10 +57,27 @@ export function newestFirst(a: TagFacts, b: TagFacts): number {
   return createdOf(b) - createdOf(a) || a.tag.localeCompare(b.tag);
 }
 
-/** True when ordering these tags needs the created time (so the config blob must be read). */
-export function needsCreated(tag: string): boolean {
+/**
+ * The tags whose order is decided by created time, grouped: all "other" tags together, and the
+ * `-git-<sha>` prereleases of one release. Undefined for tags the name alone orders.
+ */
+function createdGroup(tag: string): string | undefined {
   const kind = tagKind(tag);
-  if (kind === "other") return true;
-  if (kind !== "semver") return false;
-  return GIT_PRERELEASE.test(semver.parse(tag)!.prerelease.join("."));
+  if (kind === "other") return "other";
+  if (kind !== "semver") return undefined;
+  const version = semver.parse(tag)!;
+  return GIT_PRERELEASE.test(version.prerelease.join(".")) ? `git:${version.major}.${version.minor}.${version.patch}` : undefined;
+}
+
+/**
+ * The digests whose created time the ordering needs (so their config blob must be read): those in a group
+ * that holds at least two digests. A lone `latest` among semver tags needs none: its place is fixed.
+ */
+export function digestsNeedingCreated(tags: Pick<TagFacts, "tag" | "digest">[]): string[] {
+  const groups = new Map<string, Set<string>>();
+  for (const { tag, digest } of tags) {
+    const group = createdGroup(tag);
+    if (group) groups.set(group, (groups.get(group) ?? new Set()).add(digest));
+  }
+  return [...new Set([...groups.values()].filter((digests) => digests.size > 1).flatMap((digests) => [...digests]))];
 }

@@ -1,4 +1,4 @@
-import { dateOf, needsCreated, newestFirst, TagFacts, tagKind } from "../../prune/ordering";
+import { dateOf, digestsNeedingCreated, newestFirst, TagFacts, tagKind } from "../../prune/ordering";
 import { planRepository, summarize } from "../../prune/plan";
 
 const t = (tag: string, digest = `sha256:${tag}`, created?: string): TagFacts => ({ tag, digest, created: created ? new Date(created) : undefined });
@@ -48,7 +48,18 @@ describe("newestFirst", () => {
       "other",
     ]);
     expect(dateOf("20250230")).toBeUndefined();
-    expect([needsCreated("1.0.0"), needsCreated("latest"), needsCreated("v1.0.0-git-abcdef0"), needsCreated("2025-10-25")]).toEqual([false, true, true, false]);
+  });
+
+  test("created times are read only where two digests need them to be ordered", () => {
+    const d = (tag: string, digest: string) => ({ tag, digest });
+    // One "other" tag among semver and date tags: its place is fixed, nothing to read.
+    expect(digestsNeedingCreated([d("1.0.0", "a"), d("latest", "b"), d("2025-10-25", "c")])).toEqual([]);
+    // Two "other" tags on one digest: equal times, nothing to read either.
+    expect(digestsNeedingCreated([d("latest", "b"), d("stable", "b")])).toEqual([]);
+    expect(digestsNeedingCreated([d("latest", "b"), d("main", "c"), d("1.0.0", "a")]).sort()).toEqual(["b", "c"]);
+    // git prereleases of one release are ordered by time; of different releases, by the release.
+    expect(digestsNeedingCreated([d("v1.0.0-git-abcdef0", "x"), d("v1.0.0-git-1234567", "y"), d("v2.0.0-git-7654321", "z")]).sort()).toEqual(["x", "y"]);
+    expect(digestsNeedingCreated([d("v1.0.0-git-abcdef0", "x"), d("v2.0.0-git-7654321", "z"), d("v1.0.0-rc.1", "w")])).toEqual([]);
   });
 });
 
