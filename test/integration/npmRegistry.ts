@@ -49,8 +49,6 @@ export interface LocalNpmRegistry {
   url: string;
   /** An .npmrc that points npm at this registry: pass it as `--secret id=npmrc,src=<file>`. */
   npmrc: string;
-  /** Package names npm asked for, in order (to prove the build used this registry). */
-  requested: string[];
   stop(): Promise<void>;
 }
 
@@ -61,7 +59,6 @@ export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR,
   const byName = new Map<string, LockedPackage[]>();
   for (const p of packages) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
   const files = new Set(packages.map((p) => p.file));
-  const requested: string[] = [];
   let baseUrl = "";
 
   const server = http.createServer((req, res) => {
@@ -74,7 +71,6 @@ export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR,
     }
     const versions = byName.get(urlPath.slice(1));
     if (req.method === "GET" && versions) {
-      requested.push(urlPath.slice(1));
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(packument(urlPath.slice(1), versions, baseUrl)));
       return;
@@ -91,14 +87,14 @@ export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR,
   fs.writeFileSync(npmrc, `registry=${baseUrl}/\n`, { mode: 0o600 });
   const stop = () =>
     new Promise<void>((resolve) => server.close(() => resolve())).finally(() => fs.rmSync(path.dirname(npmrc), { recursive: true, force: true }));
-  return { url: baseUrl, npmrc, requested, stop };
+  return { url: baseUrl, npmrc, stop };
 }
 
 /** Runs `build` with a loopback npm registry, giving it the `docker build` flags that hand it over. */
-export async function withLocalNpm<T>(build: (secretFlags: string[], registry: LocalNpmRegistry) => Promise<T>): Promise<T> {
+export async function withLocalNpm<T>(build: (secretFlags: string[]) => Promise<T>): Promise<T> {
   const registry = await startLocalNpmRegistry();
   try {
-    return await build(["--secret", `id=npmrc,src=${registry.npmrc}`], registry);
+    return await build(["--secret", `id=npmrc,src=${registry.npmrc}`]);
   } finally {
     await registry.stop();
   }

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lockedPackages, tarballName } from "../integration/npmRegistry";
+import { lockedPackages, startLocalNpmRegistry, tarballName } from "../integration/npmRegistry";
 
 describe("the loopback npm registry's view of a lockfile", () => {
   test("tarball names follow npm pack, scoped packages included", () => {
@@ -27,5 +27,12 @@ describe("the loopback npm registry's view of a lockfile", () => {
       { name: "a", version: "2.0.0", integrity: "sha512-a2", dependencies: { b: "^1" }, file: "a-2.0.0.tgz" },
       { name: "@s/b", version: "1.0.0", integrity: "sha512-b1", dependencies: {}, file: "s-b-1.0.0.tgz" },
     ]);
+  });
+
+  test("a tarball the setup did not fetch stops the build with the setup command", async () => {
+    const lockfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lock-")), "package-lock.json");
+    const packages = { "": {}, "node_modules/not-fetched": { version: "0.0.1", integrity: "sha512-x" } };
+    fs.writeFileSync(lockfile, JSON.stringify({ lockfileVersion: 3, packages }));
+    await expect(startLocalNpmRegistry(lockfile)).rejects.toThrow(/not-fetched-0\.0\.1\.tgz\): run scripts\/test-env\/setup\.sh/);
   });
 });
