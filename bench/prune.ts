@@ -9,17 +9,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { mapLimit } from "../prune/http";
-import { DOCKER } from "../test/integration/docker";
+import { DOCKER, REPO_ROOT } from "../test/integration/docker";
 import { startPlainRegistry } from "../test/integration/plainRegistry";
 import { FixtureWriter, tagsOf } from "./registryFixtures";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const REPOS = Number(process.env.REPOS ?? 20);
 const TAGS = Number(process.env.TAGS ?? 50);
 const KEEP = 5;
 /** registry-prune's --concurrency (its default is 8). */
 const CONCURRENCY = process.env.CONCURRENCY ?? "8";
-const SEED_DOC = process.env.SEED_DOC ?? path.resolve(ROOT, "..", "shared", "seed", "registry-prive.md");
+const SEED_DOC = process.env.SEED_DOC ?? path.resolve(REPO_ROOT, "..", "shared", "seed", "registry-prive.md");
 const repoNames = Array.from({ length: REPOS }, (_, i) => `bench/app-${String(i).padStart(2, "0")}`);
 const versions = Array.from({ length: TAGS - 1 }, (_, i) => `1.${i}.0`);
 /** `latest` was moved back to an old release: the document's script deletes it with that digest. */
@@ -94,7 +93,7 @@ async function main(): Promise<void> {
       }
     });
     const prune = measured(forPrune.container, () => {
-      const cli = path.join(ROOT, "dist", "prune", "cli.js");
+      const cli = path.join(REPO_ROOT, "dist", "prune", "cli.js");
       execFileSync(process.execPath, [cli, "--registry", `http://${forPrune.host}`, "--keep", String(KEEP), "--yes", "--concurrency", CONCURRENCY], { stdio: "ignore" });
     });
 

@@ -10,6 +10,9 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
+/** The repository, from the sources (ts-jest) or from dist/ (the benchmarks). */
+export const REPO_ROOT =
+  [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? process.cwd();
 export const SETUP_COMMAND = "scripts/test-env/setup.sh";
 export const NODE_BASE_IMAGE = "local/node:20";
 export const REGISTRY_TEST_IMAGE = "local/registry:2.8";
@@ -75,6 +78,15 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Starts `server` on a free port of 127.0.0.1 and gives its base URL, `http://127.0.0.1:<port>`. */
+export async function listenOnLoopback(server: net.Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
 }
 
 /** Polls `probe` until it returns a value, at most `attempts` times; the error names what was awaited. */

@@ -1,5 +1,5 @@
 import * as http from "http";
-import type { AddressInfo } from "net";
+import { listenOnLoopback } from "./docker";
 
 export type Fault = "pass" | "500" | "reset" | "slow";
 
@@ -48,8 +48,7 @@ export class FaultProxy {
       if (fault === "slow") setTimeout(forward, slowMs);
       else forward();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    proxy = new FaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    proxy = new FaultProxy(server, await listenOnLoopback(server));
     return proxy;
   }
 

@@ -6,10 +6,8 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { SETUP_COMMAND, tempDir } from "./docker";
+import { listenOnLoopback, REPO_ROOT, SETUP_COMMAND, tempDir } from "./docker";
 
-/** The repository, from the sources (ts-jest) or from dist/ (the benchmarks). */
-const REPO_ROOT = [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? process.cwd();
 export const SAMPLE_APP_DIR = path.join(REPO_ROOT, "app");
 export const NPM_TARBALLS = path.join(REPO_ROOT, ".test-env", "npm");
 
@@ -78,11 +76,7 @@ export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR,
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "not found" }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  baseUrl = await listenOnLoopback(server);
   const npmrc = path.join(tempDir("npmrc"), "npmrc");
   fs.writeFileSync(npmrc, `registry=${baseUrl}/\n`, { mode: 0o600 });
   const stop = () =>
