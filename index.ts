@@ -3,6 +3,7 @@ import { AppDeployment } from "./components/appDeployment";
 import { AppNamespace } from "./components/appNamespace";
 import { PrivateRegistry } from "./components/privateRegistry";
 import { loadConfig } from "./config/load";
+import { definedOnly } from "./lib/definedOnly";
 
 // Config is parsed and validated first: a bad value stops the program before any resource exists.
 const { config, secrets } = loadConfig();
@@ -28,22 +29,24 @@ const apps = config.apps.map(
       projectDir: __dirname,
       secrets,
       sign: config.sign,
-      // The addon and the managed NodePort serve plain HTTP; an external registry is assumed to have TLS.
-      registryIsHttp: config.registry.mode !== "external",
     }),
 );
 
-export const environment = config.environment;
-export const registryMode = config.registry.mode;
-export const registryHost = registry.host;
-export const registryUsername = registry.credentials?.username;
-/** `pulumi stack output --show-secrets registryPassword` */
-export const registryPassword = registry.credentials ? pulumi.secret(registry.credentials.password) : undefined;
-export const registryUiService = registry.uiServiceName;
-/** Only when generated: register them in MinIO (`mc admin user add`). */
-export const s3AccessKey = registry.generatedS3Credentials?.accessKey;
-export const s3SecretKey = registry.generatedS3Credentials?.secretKey;
-/** Per app: the digest it runs, its tag, Service and namespace. */
-export const appImages = pulumi.output(
-  Object.fromEntries(apps.map((a, i) => [config.apps[i].name, { image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace }])),
-);
+// Stack outputs. A mode leaves some out (dev has no credentials, no UI, no S3 keys): an undefined
+// output would only earn a warning on every run.
+export = definedOnly({
+  environment: config.environment,
+  registryMode: config.registry.mode,
+  registryHost: registry.host,
+  registryUsername: registry.credentials?.username,
+  /** `pulumi stack output --show-secrets registryPassword` */
+  registryPassword: registry.credentials ? pulumi.secret(registry.credentials.password) : undefined,
+  registryUiService: registry.uiServiceName,
+  /** Only when generated: register them in MinIO (`mc admin user add`). */
+  s3AccessKey: registry.generatedS3Credentials?.accessKey,
+  s3SecretKey: registry.generatedS3Credentials?.secretKey,
+  /** Per app: the digest it runs, its tag, Service and namespace. */
+  appImages: pulumi.output(
+    Object.fromEntries(apps.map((a, i) => [config.apps[i].name, { image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace }])),
+  ),
+});

@@ -24,8 +24,6 @@ export interface AppDeploymentArgs {
   secrets: PipelineSecrets;
   /** Sign the pushed digest with cosign before the workload runs it. */
   sign: boolean;
-  /** The registry speaks plain HTTP (addon, NodePort): cosign must be told. */
-  registryIsHttp: boolean;
 }
 
 /** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
@@ -45,8 +43,9 @@ export class AppDeployment extends pulumi.ComponentResource {
 
     if (app.build) {
       const context = path.resolve(args.projectDir, app.build.context);
+      const dockerfile = path.resolve(args.projectDir, app.build.dockerfile ?? path.join(app.build.context, "Dockerfile"));
       let git: GitInfo | undefined;
-      const readGit = () => (git ??= readGitInfo(context));
+      const readGit = () => (git ??= readGitInfo(context, dockerfile));
       this.tag = app.tag ?? primaryTag({ strategy: args.tagStrategy, version: app.version, environment: args.environment, git: readGit });
       const revision = tryGit(readGit);
       const built = new AppImage(
@@ -57,7 +56,7 @@ export class AppDeployment extends pulumi.ComponentResource {
           extraTags: args.extraTags.filter((t) => t !== this.tag),
           build: {
             context,
-            dockerfile: path.resolve(args.projectDir, app.build.dockerfile ?? path.join(app.build.context, "Dockerfile")),
+            dockerfile,
             args: {
               ...app.build.args,
               VERSION: app.version,
@@ -67,12 +66,14 @@ export class AppDeployment extends pulumi.ComponentResource {
             },
             target: app.build.target,
             platform: app.build.platform,
+            network: app.build.network,
           },
           registry: {
             server: args.registry.host,
             username: args.registry.credentials?.username,
             password: args.registry.credentials?.password,
           },
+          insecure: args.registry.insecure,
           waitFor: args.registry.ready ? [args.registry.ready] : [],
         },
         child,
@@ -86,7 +87,7 @@ export class AppDeployment extends pulumi.ComponentResource {
             privateKey: args.secrets.cosignPrivateKey as pulumi.Output<string>,
             password: args.secrets.cosignPassword as pulumi.Output<string>,
             dockerConfigJson: args.registry.credentials?.dockerConfigJson,
-            allowHttpRegistry: args.registryIsHttp,
+            allowHttpRegistry: args.registry.insecure,
           },
           child,
         );

@@ -14,9 +14,16 @@ export interface AppImageArgs {
     args: Record<string, pulumi.Input<string>>;
     target?: string;
     platform?: string;
+    /** `host` where the daemon has no default bridge (locked-down CI, `dockerd --bridge=none`). */
+    network?: string;
   };
   /** Push credentials; omitted for a registry without auth (the addon). */
   registry: { server: pulumi.Input<string>; username?: pulumi.Input<string>; password?: pulumi.Input<string> };
+  /**
+   * The registry speaks plain HTTP. The docker provider reads a tag's digest from the registry itself (not
+   * through the daemon) and assumes https:// unless the address says otherwise.
+   */
+  insecure: boolean;
   /** Wait for these (the registry's readiness check) before pushing. */
   waitFor?: pulumi.Input<pulumi.Resource>[];
 }
@@ -43,6 +50,7 @@ export class AppImage extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.waitFor },
     );
+    const address = pulumi.interpolate`${args.insecure ? "http" : "https"}://${args.registry.server}`;
     for (const extra of args.extraTags) {
       const target = pulumi.interpolate`${args.repository}:${extra}`;
       const local = new docker.Tag(
@@ -57,9 +65,9 @@ export class AppImage extends pulumi.ComponentResource {
           // Deleting a moving tag by digest would delete every tag on that digest: leave it in the registry.
           keepRemotely: true,
           triggers: { digest: image.repoDigest },
-          authConfig: args.registry.username
-            ? { address: args.registry.server, username: args.registry.username, password: args.registry.password }
-            : undefined,
+          // Always given, with its scheme: without it the provider looks for a provider-level registryAuth
+          // entry (none for the addon) and fails; a bare host:port is taken as https://.
+          authConfig: args.registry.password === undefined ? { address } : pulumi.secret({ address, username: args.registry.username, password: args.registry.password }),
         },
         { parent: this },
       );

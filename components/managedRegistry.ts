@@ -210,8 +210,9 @@ export class ManagedRegistry extends pulumi.ComponentResource {
 
   private generateS3Credentials(name: string) {
     const child = { parent: this };
-    const accessKey = new random.RandomString(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, child).result;
+    // RandomPassword, not RandomString: a RandomString keeps its value as its plain id and result in the state.
+    const accessKey = new random.RandomPassword(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, child).result;
     const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, child).result;
-    return { accessKey: pulumi.secret(accessKey), secretKey };
+    return { accessKey, secretKey };
   }
 }

@@ -19,6 +19,8 @@ export interface RegistryAccess {
   credentials?: RegistryCredentials;
   /** Depend on this before pushing: it resolves once the registry answers. */
   ready?: pulumi.Resource;
+  /** Plain HTTP (the addon and the managed NodePort); an external registry is expected to have TLS. */
+  insecure: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
   public readonly host: pulumi.Output<string>;
   public readonly credentials?: RegistryCredentials;
   public readonly ready?: pulumi.Resource;
+  public readonly insecure: boolean;
   public readonly uiServiceName?: pulumi.Output<string>;
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
 
@@ -37,6 +40,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
     const s = args.settings;
     const secrets = args.secrets;
     const child = { parent: this };
+    this.insecure = s.mode !== "external";
 
     switch (s.mode) {
       case "microk8s-addon": {

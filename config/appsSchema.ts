@@ -29,6 +29,8 @@ const buildSchema = z.strictObject({
   target: z.string().min(1).optional(),
   /** Unset: the Docker engine's own platform (an arm64 MicroK8s host builds arm64 images). */
   platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
+  /** The build's network: `host` where the daemon has no default bridge (`dockerd --bridge=none`, locked-down CI). */
+  network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" }).optional(),
 });
 
 const appSchema = z

@@ -1,9 +1,13 @@
+import { RunError } from "@pulumi/pulumi";
 import type { z } from "zod";
 
-/** A config error that names the stack, the key, the bad value and what is allowed. */
-export class ConfigError extends Error {
-  constructor(readonly stack: string, readonly problems: string[]) {
-    super(`Invalid config for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+/**
+ * A config error that names the stack, the key, the bad value and what is allowed. A RunError, so the
+ * engine prints the message alone (no stack trace, no object dump).
+ */
+export class ConfigError extends RunError {
+  constructor(readonly stackName: string, readonly problems: string[]) {
+    super(`Invalid config for stack "${stackName}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }

@@ -49,6 +49,15 @@ describe.each([
     expect(ofType(run.resources, "docker:index/registryImage:RegistryImage")).toHaveLength(1);
   });
 
+  test("the moving tag's push names the registry with its http:// scheme, with credentials only where the registry has auth", () => {
+    // The provider reads the tag's digest from the registry itself: a bare host is taken as https://, and
+    // without an authConfig it looks for a provider-level registryAuth that the addon never has.
+    const push = find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`);
+    expect(push.inputs.authConfig.address).toBe("http://localhost:32000");
+    expect(push.inputs.authConfig.username !== undefined).toBe(auth);
+    expect(isSecretAt(push, "authConfig")).toBe(auth);
+  });
+
   test("the Deployment runs the Image's repoDigest with IfNotPresent", () => {
     const outputs = run.outputs.appImages as Record<string, { image: string; tag: string; service: string; namespace: string }>;
     expect(appContainer(deployment).image).toBe(outputs.web.image);
@@ -118,6 +127,11 @@ describe("tag strategies and apps", () => {
     expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe(`localhost:32000/production/web:${expectedTag(strategy, "prod")}`);
   });
 
+  test("build.network reaches the docker build (host, for a daemon without a default bridge)", async () => {
+    const run = await evaluate("prod", { overrides: { apps: [{ ...webApp("prod"), build: { context: "app", network: "host" } }] } });
+    expect(find(run.resources, TYPES.image, "app-web-image").inputs.build.network).toBe("host");
+  });
+
   test("an explicit tag redeploys a previous build under that tag", async () => {
     const run = await evaluate("prod", { overrides: { apps: [{ ...webApp("prod"), tag: "v0.9.0-git-abcdef0" }] } });
     expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe("localhost:32000/production/web:v0.9.0-git-abcdef0");
@@ -180,6 +194,7 @@ describe("signing (images.sign)", () => {
 describe("bad app config registers nothing", () => {
   test.each([
     ["latest as the primary tag in prod", "prod", (a: any) => ({ ...a, tag: "latest" }), 'apps.0.tag = "latest": latest can never be the primary tag in prod'],
+    ["a build network that is no network name", "dev", (a: any) => ({ ...a, build: { context: "app", network: "host; rm" } }), 'apps.0.build.network = "host; rm": must be a Docker network name'],
     ["a port out of range", "dev", (a: any) => ({ ...a, port: 70000 }), "apps.0.port = 70000: must be a port in 1-65535"],
     ["both build and image", "dev", (a: any) => ({ ...a, image: "localhost:32000/dev/web:1.0.0" }), "apps.0.image = \"localhost:32000/dev/web:1.0.0\": cannot be set together with build"],
     ["a probe path without a leading /", "dev", (a: any) => ({ ...a, probes: { liveness: { path: "health" } } }), 'apps.0.probes.liveness.path = "health": must be an HTTP path starting with \'/\''],

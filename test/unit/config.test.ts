@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { RunError } from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../config";
 
 const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };
@@ -15,6 +16,22 @@ function problemsOf(stack: string, raw: Record<string, unknown>): string[] {
   }
   throw new Error("config was accepted");
 }
+
+describe("ConfigError", () => {
+  test("is a RunError, so the engine prints its message alone, and keeps Error.stack a stack trace", () => {
+    let error: unknown;
+    try {
+      parseConfig("prod", { environment: "staging" });
+    } catch (e) {
+      error = e;
+    }
+    expect(RunError.isInstance(error)).toBe(true);
+    const configError = error as ConfigError;
+    expect(configError.stackName).toBe("prod");
+    expect(configError.stack).toMatch(/^ConfigError: Invalid config for stack "prod":\n {2}- microk8s-pipeline:environment = "staging"/);
+    expect(configError.stack).toMatch(/\n\s+at /);
+  });
+});
 
 describe("parseConfig defaults", () => {
   test("dev defaults to the addon on localhost:32000 with 20Gi", () => {

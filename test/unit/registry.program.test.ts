@@ -19,6 +19,10 @@ describe("dev stack: the MicroK8s registry addon", () => {
     dev = await evaluate("dev");
   });
 
+  test("exports only what the addon has: no credentials, UI or S3 keys (an undefined output is a warning on every run)", () => {
+    expect(Object.keys(dev.outputs).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode"]);
+  });
+
   test("enables the addon with its size, re-runs it on update and disables it on delete", () => {
     const enable = find(dev.resources, TYPES.localCommand, "-enable");
     expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
@@ -239,6 +243,8 @@ describe("managed registry variants", () => {
     expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
     expect(run.outputs.registryUsername).toBe("ci");
     expect(run.secretOutputs.has("registryPassword")).toBe(true);
+    // An external registry is expected to serve TLS: the moving tag's digest is read over https://.
+    expect(find(run.resources, "docker:index/registryImage:RegistryImage", "-push-stable").inputs.authConfig.address).toBe("https://registry.example.invalid:5000");
   });
 });
 

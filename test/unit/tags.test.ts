@@ -48,42 +48,93 @@ describe("primaryTag", () => {
 
 describe("readGitInfo on a real repository", () => {
   let dir: string;
+  let ctx: string;
   const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
+  const commit = (message: string, date: string) =>
+    execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", message], {
+      env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+    });
+  const write = (file: string, text: string) => fs.writeFileSync(path.join(dir, file), text);
+  let appCommit: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "tags-git-"));
+    ctx = path.join(dir, "app");
     git("init", "-q");
-    fs.writeFileSync(path.join(dir, "a.txt"), "one\n");
-    git("add", "a.txt");
-    execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "first"], {
-      env: { ...process.env, GIT_COMMITTER_DATE: "2025-10-25T14:30:00Z", GIT_AUTHOR_DATE: "2025-10-25T14:30:00Z" },
-    });
+    fs.mkdirSync(ctx);
+    fs.mkdirSync(path.join(dir, "docker"));
+    write("app/a.txt", "one\n");
+    write("docker/Dockerfile", "FROM scratch\n");
+    git("add", ".");
+    commit("app", "2025-10-25T14:30:00Z");
+    appCommit = git("rev-parse", "--short=7", "HEAD");
+    // A later commit outside the build inputs: a README edit.
+    write("README.md", "docs\n");
+    git("add", "README.md");
+    commit("docs", "2025-11-01T09:00:00Z");
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("a clean checkout gives the commit's short sha and time", () => {
-    const info = readGitInfo(dir);
-    expect(info).toEqual({ shortSha: git("rev-parse", "--short=7", "HEAD"), dirty: false, commitDate: new Date("2025-10-25T14:30:00Z") });
-    expect(primaryTag({ strategy: "git", version: "1.0.0", environment: "dev", git: () => info })).toBe(`git-${info.shortSha}`);
+  test("the last commit that touched the context gives the short sha and time, not HEAD", () => {
+    const info = readGitInfo(ctx);
+    expect(info).toEqual({ shortSha: appCommit, dirty: false, commitDate: new Date("2025-10-25T14:30:00Z") });
+    expect(git("rev-parse", "--short=7", "HEAD")).not.toBe(appCommit);
+    expect(primaryTag({ strategy: "git", version: "1.0.0", environment: "dev", git: () => info })).toBe(`git-${appCommit}`);
     expect(primaryTag({ strategy: "date", version: "1.0.0", environment: "dev", git: () => info })).toBe("20251025-143000");
   });
 
-  test("an uncommitted change marks it dirty", () => {
-    fs.writeFileSync(path.join(dir, "a.txt"), "two\n");
+  test("an uncommitted change inside the context marks it dirty", () => {
+    write("app/a.txt", "two\n");
     try {
-      const info = readGitInfo(dir);
+      const info = readGitInfo(ctx);
       expect(info.dirty).toBe(true);
-      expect(primaryTag({ strategy: "combined", version: "1.0.0", environment: "dev", git: () => info })).toBe(`v1.0.0-git-${info.shortSha}-dirty`);
+      expect(primaryTag({ strategy: "combined", version: "1.0.0", environment: "dev", git: () => info })).toBe(`v1.0.0-git-${appCommit}-dirty`);
     } finally {
-      git("checkout", "--", "a.txt");
+      git("checkout", "--", "app/a.txt");
+    }
+  });
+
+  test("uncommitted changes outside the inputs (a stack file rewritten by pulumi stack init) leave it clean", () => {
+    write("Pulumi.dev.yaml", "encryptionsalt: v1:abc\n");
+    write("README.md", "edited\n");
+    try {
+      expect(readGitInfo(ctx).dirty).toBe(false);
+    } finally {
+      fs.rmSync(path.join(dir, "Pulumi.dev.yaml"));
+      git("checkout", "--", "README.md");
+    }
+  });
+
+  test("a Dockerfile outside the context counts as a build input", () => {
+    const dockerfile = path.join(dir, "docker", "Dockerfile");
+    write("docker/Dockerfile", "FROM scratch\nUSER 1000\n");
+    try {
+      expect(readGitInfo(ctx).dirty).toBe(false);
+      expect(readGitInfo(ctx, dockerfile).dirty).toBe(true);
+      git("add", "docker/Dockerfile");
+      commit("dockerfile", "2025-12-01T00:00:00Z");
+      expect(readGitInfo(ctx, dockerfile)).toMatchObject({ shortSha: git("rev-parse", "--short=7", "HEAD"), dirty: false });
+      expect(readGitInfo(ctx).shortSha).toBe(appCommit);
+    } finally {
+      git("reset", "-q", "--hard", "HEAD~1");
     }
   });
 
   test("a folder outside any checkout fails with the reason", () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), "no-git-"));
     try {
-      expect(() => readGitInfo(outside)).toThrow(/cannot read git commit in .*: .*The git, date and combined tag strategies need a git checkout/);
+      expect(() => readGitInfo(outside)).toThrow(/cannot read git commit for .*: .*need the build context in a git checkout/);
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test("a context that no commit touched fails naming it", () => {
+    fs.mkdirSync(path.join(dir, "new-app"));
+    write("new-app/x.txt", "x\n");
+    try {
+      expect(() => readGitInfo(path.join(dir, "new-app"))).toThrow(/no commit touches new-app/);
+    } finally {
+      fs.rmSync(path.join(dir, "new-app"), { recursive: true });
     }
   });
 });
