@@ -32,7 +32,8 @@ const server = http.createServer(async (req, res) => {
   return send(404, { error: "not found" });
 });
 
-server.listen(port, () => {
+// HOST narrows the listen address (tests on a shared host network bind 127.0.0.1); all interfaces otherwise.
+server.listen(port, process.env.HOST || undefined, () => {
   console.log(JSON.stringify({ msg: "listening", port, secretsPresent }));
   setTimeout(() => {
     ready = true;

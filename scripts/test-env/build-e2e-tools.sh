@@ -97,7 +97,12 @@ build_kwok() {
 }
 
 # Two streams side by side: module downloads of one overlap the compiles of the other.
+all_fresh() {
+  fresh pulumi "$PULUMI_VERSION" && fresh pulumi-resource-kubernetes "$K8S_PROVIDER_PSEUDO" && fresh etcd "$ETCD_VERSION" &&
+    fresh kubernetes "$K8S_VERSION" && fresh kwok "$KWOK_VERSION"
+}
 case "${2:-all}" in
+  check) all_fresh ;;
   pulumi) build_pulumi; build_kubernetes_provider ;;
   cluster) build_etcd; build_kubernetes; build_kwok ;;
   all) build_pulumi; build_kubernetes_provider; build_etcd; build_kubernetes; build_kwok ;;

@@ -18,11 +18,24 @@ command -v curl >/dev/null || missing+=(curl)
 command -v git >/dev/null || missing+=(git)
 command -v jq >/dev/null || missing+=(jq)
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "setup.sh: needs these Debian packages, and root with apt-get to install them: ${missing[*]} (run: sudo $0)" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing Debian packages: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v moto_server >/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+if ! command -v moto_server >/dev/null; then
+  echo "setup.sh: installing moto[server] from PyPI (the S3 server the registry tests store into)"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+fi
+export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { echo "setup.sh: Go 1.26 or newer is needed to build cosign and the e2e tools (go.dev/doc/install)" >&2; exit 1; }
+if [ "$(id -u)" -ne 0 ] && ! docker info >/dev/null 2>&1; then
+  echo "setup.sh: Docker Engine is not running and only root can start it here (run: sudo $0)" >&2
+  exit 1
+fi
 
 # Debian's client matches its engine (and has BuildKit built in); another docker CLI may be first on PATH.
 docker_cli=/usr/bin/docker
@@ -63,8 +76,18 @@ node -e 'for (const [p, v] of Object.entries(require("./app/package-lock.json").
 # cosign, for the signing tests: built from the Go module proxy (a few minutes on a new machine, once).
 COSIGN_MODULE=github.com/sigstore/cosign/v2/cmd/cosign@v2.5.3
 if [ ! -x "$state/bin/cosign" ]; then
-  command -v go >/dev/null || { echo "Go is needed to build cosign ($COSIGN_MODULE)" >&2; exit 1; }
-  echo "building $COSIGN_MODULE"
+  echo "setup.sh: building $COSIGN_MODULE (about five minutes the first time)"
   GOBIN="$PWD/$state/bin" GOFLAGS=-mod=mod go install "$COSIGN_MODULE"
 fi
-echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign)"
+# The e2e suite's Pulumi CLI, kubernetes provider and control plane, built from the Go module proxy and
+# kept outside the checkout (40-60 minutes on 2 cores the first time; a minute or two with Go's caches warm).
+e2e_tools=${E2E_TOOLS_DIR:-$HOME/.cache/microk8s-pipeline/e2e-tools}
+if ! bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" check 2>/dev/null; then
+  echo "setup.sh: building the e2e tools into $e2e_tools (Pulumi CLI, kubernetes provider, etcd, kube-apiserver, KWOK)"
+  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" pulumi >"$state/build-e2e-pulumi.log" 2>&1 &
+  pulumi_build=$!
+  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" cluster >"$state/build-e2e-cluster.log" 2>&1 ||
+    { tail -20 "$state/build-e2e-cluster.log" >&2; exit 1; }
+  wait "$pulumi_build" || { tail -20 "$state/build-e2e-pulumi.log" >&2; exit 1; }
+fi
+echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign, e2e tools: $e2e_tools)"

@@ -1,0 +1,69 @@
+/**
+ * Runs one stack operation on the real program under the real engine, in a process of its own so that
+ * each operation loads `index.js` afresh, as `pulumi up` would. An Automation API inline program: the
+ * engine needs no language host. Prints one JSON line (the result) last.
+ *   node driver.js preview|preview-no-changes|up|destroy PROJECT_DIR STACK
+ */
+import * as path from "path";
+import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
+
+export interface DriverResult {
+  ok: boolean;
+  /** What the engine printed (the human view, with the program's errors). */
+  stdout: string;
+  error?: string;
+  /** Count of resources by operation (same, create, update, replace, delete). */
+  changes: Record<string, number>;
+  /** Every step other than `same`: operation, type and logical name, and the changed keys. */
+  steps: { op: string; type: string; name: string; diffs: string[] }[];
+}
+
+async function main(): Promise<DriverResult> {
+  const [op, projectDir, stackName] = process.argv.slice(2);
+  const program = async () => require(path.join(projectDir, "index.js"));
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "microk8s-pipeline", program }, { workDir: projectDir });
+  const steps: DriverResult["steps"] = [];
+  const onEvent = (event: EngineEvent) => {
+    const meta = event.resourcePreEvent?.metadata;
+    if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
+      steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop() ?? meta.urn, diffs: meta.diffs ?? [] });
+    }
+  };
+  let stdout = "";
+  const onOutput = (out: string) => {
+    stdout += out;
+  };
+  const common = { onOutput, onEvent, color: "never" as const };
+  try {
+    switch (op) {
+      case "preview":
+      case "preview-no-changes": {
+        const result = await stack.preview({ ...common, diff: true, expectNoChanges: op === "preview-no-changes" });
+        return { ok: true, stdout, changes: result.changeSummary as Record<string, number>, steps };
+      }
+      case "up": {
+        const result = await stack.up({ ...common, diff: true });
+        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
+      }
+      case "destroy": {
+        const result = await stack.destroy({ onOutput, color: "never" });
+        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
+      }
+      default:
+        throw new Error(`unknown operation ${op}`);
+    }
+  } catch (error) {
+    return { ok: false, stdout, error: String((error as Error).message ?? error), changes: {}, steps };
+  }
+}
+
+main().then(
+  (result) => {
+    process.stdout.write(`\n${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error) => {
+    process.stdout.write(`\n${JSON.stringify({ ok: false, stdout: "", error: String(error?.stack ?? error), changes: {}, steps: [] })}\n`);
+    process.exit(0);
+  },
+);

@@ -1,0 +1,234 @@
+/**
+ * The program under the real Pulumi engine, against a real control plane, a real registry and the real
+ * Docker Engine (see harness.ts). Each scenario is one a user meets: the first `up`, a no-op `up`, a code
+ * change, unrelated changes, secrets in the state, a bad config, `destroy`.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { basicAuth } from "../integration/testEnv";
+import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
+import type { DriverResult } from "./driver";
+import { E2eEnvironment, succeeded } from "./harness";
+
+const MANIFEST_ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+const MINUTES = 60_000;
+
+let env: E2eEnvironment;
+
+beforeAll(async () => {
+  env = await E2eEnvironment.start();
+  const plugins = Object.entries(env.plugins).map(([name, kind]) => `${name}: ${kind}`).join(", ");
+  process.stdout.write(`e2e plugins (${process.env.PULUMI_E2E_PLUGIN_DIR ? `PULUMI_E2E_PLUGIN_DIR=${process.env.PULUMI_E2E_PLUGIN_DIR}` : "no PULUMI_E2E_PLUGIN_DIR"}): ${plugins}\n`);
+  await env.createBucket("container-registry");
+}, 10 * MINUTES);
+
+afterAll(async () => {
+  await env?.stop();
+}, 5 * MINUTES);
+
+afterEach(() => {
+  // The registry pod is played in the background: surface what went wrong there with the test that saw it.
+  const errors = env?.player.errors.splice(0) ?? [];
+  if (errors.length > 0) throw new Error(`the registry pod player failed:\n${errors.join("\n")}`);
+});
+
+async function outputs(stack: string): Promise<Record<string, any>> {
+  return JSON.parse(await env.pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack]));
+}
+
+async function registryDigest(repository: string, tag: string, auth: Record<string, string> = {}): Promise<string | null> {
+  const response = await fetch(`http://127.0.0.1:${REGISTRY_NODE_PORT}/v2/${repository}/manifests/${tag}`, { method: "HEAD", headers: { Accept: MANIFEST_ACCEPT, ...auth } });
+  return response.ok ? response.headers.get("docker-content-digest") : null;
+}
+
+/** What is in the state beside the stack itself and the providers. */
+async function stateResources(stack: string): Promise<string[]> {
+  const state = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack]));
+  return (state.deployment.resources ?? []).map((r: { type: string }) => r.type).filter((t: string) => t !== "pulumi:pulumi:Stack" && !t.startsWith("pulumi:providers:"));
+}
+
+/** Warnings other than the engine's note that a plugin came from PATH (how the suite provides plugins). */
+const warnings = (result: DriverResult) => result.stdout.split("\n").filter((l) => /warning:/i.test(l) && !/using pulumi-resource-\w+ from \$PATH/.test(l));
+
+const changed = (result: DriverResult) => result.steps.map((s) => `${s.op} ${s.type}`).sort();
+
+async function withAppPod<T>(namespace: string, deploymentName: string, check: (pod: AppPod) => Promise<T>): Promise<T> {
+  const pod = await runAppPod(env.kubectl, namespace, deploymentName);
+  try {
+    return await check(pod);
+  } finally {
+    await pod.stop();
+  }
+}
+
+const appDeployment = async (namespace: string) => {
+  const items = (await env.kubectl.items("deployments", namespace)).filter((d) => d.metadata.labels?.app === "web");
+  expect(items).toHaveLength(1);
+  return items[0];
+};
+
+describe("a bad config under the engine", () => {
+  test("fails preview and up with the readable message, and creates nothing", async () => {
+    fs.copyFileSync(path.join(env.projectDir, "Pulumi.prod.yaml"), path.join(env.projectDir, "Pulumi.badprod.yaml"));
+    env.editStackFile("badprod", (config) => {
+      config["microk8s-pipeline:registry"].storage = { type: "filesystem" };
+      config["microk8s-pipeline:registry"].replicas = 3;
+    });
+    for (const operation of ["preview", "up"] as const) {
+      const result = await env.op(operation, "badprod");
+      expect(result.ok).toBe(false);
+      expect(result.stdout).toContain('Invalid config for stack "badprod":');
+      expect(result.stdout).toMatch(/- microk8s-pipeline:registry\.replicas = 3: [^\n]*filesystem/);
+      // The message as written: no object dump, no colour codes, no stack trace.
+      expect(result.stdout).not.toMatch(/problems:|\u001b\[|at parseConfig/);
+    }
+    expect(await stateResources("badprod")).toEqual([]);
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 10 * MINUTES);
+});
+
+describe("prod: managed registry with htpasswd and S3, the web app by digest", () => {
+  let first: DriverResult;
+  let out: Record<string, any>;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    first = await env.op("up", "prod");
+  }, 20 * MINUTES);
+
+  test("up from an empty cluster creates everything, with no warning", async () => {
+    succeeded(first);
+    expect(first.changes.create).toBeGreaterThan(20);
+    expect(warnings(first)).toEqual([]);
+    out = await outputs("prod");
+    auth = basicAuth(out.registryUsername, out.registryPassword);
+    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryPassword", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
+  });
+
+  test("the tag is the build inputs' commit, clean although `pulumi stack init` rewrote the stack file", async () => {
+    const head = execFileSync("git", ["-C", env.projectDir, "log", "-1", "--format=%h", "--abbrev=7", "--", "app"], { encoding: "utf8" }).trim();
+    const stackFile = fs.readFileSync(path.join(env.projectDir, "Pulumi.prod.yaml"), "utf8");
+    expect(stackFile).toContain("encryptionsalt");
+    expect(out.appImages.web.tag).toBe(`v1.0.0-git-${head}`);
+  });
+
+  test("the pushed digest is what the Deployment runs, and the moving tag points at it", async () => {
+    const image: string = out.appImages.web.image;
+    expect(image).toMatch(/^localhost:32000\/production\/web@sha256:[0-9a-f]{64}$/);
+    const digest = image.split("@")[1];
+    expect(await registryDigest("production/web", out.appImages.web.tag, auth)).toBe(digest);
+    expect(await registryDigest("production/web", "stable", auth)).toBe(digest);
+    expect(await registryDigest("production/web", "stable")).toBeNull();
+    const deployment = await appDeployment("production");
+    expect(deployment.spec.template.spec.containers[0].image).toBe(image);
+    expect(deployment.status.availableReplicas).toBe(3);
+    const registry = (await env.kubectl.items("deployments", "container-registry")).filter((d) => d.metadata.name.startsWith("registry-managed") && !d.metadata.name.includes("-ui"));
+    expect(registry.map((d) => d.status.availableReplicas)).toEqual([2]);
+  });
+
+  test("the app pod pulls with the pull Secret, gets its secrets through secretKeyRef and passes its probes", async () => {
+    const deployment = await appDeployment("production");
+    await withAppPod("production", deployment.metadata.name, async (pod) => {
+      expect(Object.keys(pod.env)).toEqual(expect.arrayContaining(["API_KEY", "DB_PASSWORD", "LOG_LEVEL"]));
+      expect(pod.env.API_KEY).toMatch(/^[A-Za-z0-9]{32}$/);
+      expect(await probesPass(deployment, pod.url)).toEqual(["/health", "/ready"]);
+      const root = await (await fetch(`${pod.url}/`)).json();
+      expect(root).toMatchObject({ version: "1.0.0", secretsPresent: true });
+    });
+  });
+
+  test("a second up changes nothing, and preview --expect-no-changes passes", async () => {
+    const again = succeeded(await env.op("up", "prod"));
+    expect(changed(again)).toEqual([]);
+    expect(again.changes).toEqual({ same: expect.any(Number) });
+    succeeded(await env.op("preview-no-changes", "prod"));
+  }, 10 * MINUTES);
+
+  test("an unrelated commit and `pulumi config set` of an unrelated key change nothing", async () => {
+    fs.appendFileSync(path.join(env.projectDir, "README.md"), "\nAn unrelated edit.\n");
+    await env.commit("docs: unrelated");
+    await env.pulumiOk(["config", "set", "--stack", "prod", "team:owner", "platform"]);
+    await env.pulumiOk(["config", "set", "--stack", "prod", "tagStrategy", "combined"]);
+    const preview = succeeded(await env.op("preview-no-changes", "prod"));
+    expect(changed(preview)).toEqual([]);
+  }, 10 * MINUTES);
+
+  test("an app code change updates only the image, the moving tag and the Deployment", async () => {
+    const server = path.join(env.projectDir, "app", "src", "server.js");
+    fs.appendFileSync(server, "// e2e: a code change\n");
+    await env.commit("app: a code change");
+    const before = out.appImages.web.image;
+    const result = succeeded(await env.op("up", "prod"));
+    const types = new Set(result.steps.map((s) => s.type));
+    expect([...types].sort()).toEqual(["docker:index/image:Image", "docker:index/registryImage:RegistryImage", "docker:index/tag:Tag", "kubernetes:apps/v1:Deployment"]);
+    expect(result.steps.filter((s) => s.type === "kubernetes:apps/v1:Deployment").map((s) => s.name)).toEqual(["app-web"]);
+    out = await outputs("prod");
+    expect(out.appImages.web.image).not.toBe(before);
+    const deployment = await appDeployment("production");
+    expect(deployment.spec.template.spec.containers[0].image).toBe(out.appImages.web.image);
+    expect(await registryDigest("production/web", "stable", auth)).toBe(out.appImages.web.image.split("@")[1]);
+  }, 10 * MINUTES);
+
+  test("the state holds no plaintext secret, generated or set", async () => {
+    const appSecret = (await env.kubectl.items("secrets", "production")).find((s) => s.metadata.name.startsWith("app-web-secrets"));
+    const generated = [out.registryPassword, out.s3AccessKey, out.s3SecretKey, ...Object.values<string>(appSecret.data).map((v) => Buffer.from(v, "base64").toString())];
+    const exported = await env.pulumiOk(["stack", "export", "--stack", "prod"]);
+    for (const value of generated) expect({ value: value.slice(0, 4), leaked: exported.includes(value) }).toEqual({ value: value.slice(0, 4), leaked: false });
+
+    const chosen = { registryPassword: "Chosen-Registry-Pass-1", s3AccessKey: "CHOSENACCESSKEY00001", s3SecretKey: "chosen-s3-secret-key-0000000000000000001" };
+    for (const [key, value] of Object.entries(chosen)) await env.pulumiOk(["config", "set", "--secret", "--stack", "prod", key, value]);
+    await env.pulumiOk(["config", "set", "--secret", "--path", "--stack", "prod", "appSecrets.web.API_KEY", "chosen-api-key-0001"]);
+    succeeded(await env.op("up", "prod"));
+    const exportedAfter = await env.pulumiOk(["stack", "export", "--stack", "prod"]);
+    for (const value of [...Object.values(chosen), "chosen-api-key-0001"]) expect({ value, leaked: exportedAfter.includes(value) }).toEqual({ value, leaked: false });
+    // The registry restarted with the new htpasswd: the chosen password works, the old one does not.
+    out = await outputs("prod");
+    expect(out.registryPassword).toBe(chosen.registryPassword);
+    expect(await registryDigest("production/web", "stable", basicAuth(out.registryUsername, chosen.registryPassword))).toMatch(/^sha256:/);
+    expect(await registryDigest("production/web", "stable", auth)).toBeNull();
+  }, 15 * MINUTES);
+
+  test("destroy leaves no namespace of ours", async () => {
+    succeeded(await env.op("destroy", "prod"));
+    expect(await stateResources("prod")).toEqual([]);
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 10 * MINUTES);
+});
+
+describe("dev: the MicroK8s registry addon (stand-in), the web app by digest", () => {
+  let first: DriverResult;
+  beforeAll(async () => {
+    first = await env.op("up", "dev");
+  }, 20 * MINUTES);
+
+  test("up enables the addon, pushes without credentials and runs the pushed digest, with no warning", async () => {
+    succeeded(first);
+    expect(warnings(first)).toEqual([]);
+    expect(env.microk8sCalls()).toContain("microk8s enable registry --size 20Gi");
+    const out = await outputs("dev");
+    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode"]);
+    const digest = out.appImages.web.image.split("@")[1];
+    expect(await registryDigest("dev/web", out.appImages.web.tag)).toBe(digest);
+    expect(await registryDigest("dev/web", "latest")).toBe(digest);
+    const deployment = await appDeployment("dev");
+    expect(deployment.spec.template.spec.imagePullSecrets).toBeUndefined();
+    await withAppPod("dev", deployment.metadata.name, async (pod) => {
+      expect(await probesPass(deployment, pod.url)).toEqual(["/health", "/ready"]);
+      expect(pod.env.LOG_LEVEL).toBe("debug");
+    });
+  });
+
+  test("a second up changes nothing", async () => {
+    const again = succeeded(await env.op("up", "dev"));
+    expect(changed(again)).toEqual([]);
+    succeeded(await env.op("preview-no-changes", "dev"));
+  }, 10 * MINUTES);
+
+  test("destroy disables the addon and leaves no namespace of ours", async () => {
+    succeeded(await env.op("destroy", "dev"));
+    expect(env.microk8sCalls()).toContain("microk8s disable registry");
+    expect(await stateResources("dev")).toEqual([]);
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 10 * MINUTES);
+});
