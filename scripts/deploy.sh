@@ -1,28 +1,58 @@
 #!/usr/bin/env bash
-# Deploys a stack with a local file backend (no Pulumi account): state lives in ./.pulumi-state,
-# secrets are encrypted with PULUMI_CONFIG_PASSPHRASE. Usage: scripts/deploy.sh [dev|prod] [pulumi up flags]
+# Deploys a stack with a local file backend (no Pulumi account): state lives in ./.pulumi-state, secrets
+# are encrypted with PULUMI_CONFIG_PASSPHRASE. It checks every prerequisite first, then runs
+# `pulumi preview` and `pulumi up`, both with the policy pack and the stack's policy config: the image
+# checks need the pushed digest, which only `up` knows, so the pack must run at `up` too.
+#   scripts/deploy.sh dev|prod [pulumi up flags, e.g. --yes]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stack="${1:-dev}"
+stack="${1:-}"
 shift || true
+die() { echo "deploy: $*" >&2; exit 1; }
+
+stacks=$(ls Pulumi.*.yaml | sed 's/^Pulumi\.\(.*\)\.yaml$/\1/' | tr '\n' ' ')
+[ -n "$stack" ] || die "name a stack: one of ${stacks% }"
+[ -f "Pulumi.$stack.yaml" ] || die "no stack file Pulumi.$stack.yaml: the stacks are ${stacks% }"
+policy_config="policy/config/$stack.json"
+[ -f "$policy_config" ] || die "no policy config $policy_config for stack $stack"
 
 missing=()
 command -v pulumi >/dev/null || missing+=("pulumi (https://www.pulumi.com/docs/install/)")
 command -v docker >/dev/null || missing+=("docker (Docker Engine, to build and push images)")
 command -v node >/dev/null || missing+=("node 20+")
-if [ "$stack" = dev ]; then command -v microk8s >/dev/null || missing+=("microk8s (the dev stack enables its registry addon)"); fi
+command -v npm >/dev/null || missing+=("npm")
+mode=$(node -e 'const y=require("fs").readFileSync(process.argv[1],"utf8"); const m=/\n\s+mode:\s*(\S+)/.exec(y); console.log(m ? m[1] : (/environment:\s*prod/.test(y) ? "managed" : "microk8s-addon"))' "Pulumi.$stack.yaml")
+if [ "$mode" = microk8s-addon ]; then
+  command -v microk8s >/dev/null || missing+=("microk8s (this stack enables its registry addon)")
+fi
+command -v kubectl >/dev/null || command -v microk8s >/dev/null || missing+=("kubectl, or microk8s (to reach the cluster)")
 if [ "${#missing[@]}" -gt 0 ]; then
-  printf 'missing prerequisite: %s\n' "${missing[@]}" >&2
+  printf 'deploy: missing prerequisite: %s\n' "${missing[@]}" >&2
   exit 1
 fi
-docker info >/dev/null 2>&1 || { echo "the Docker daemon is not answering: start it (sudo systemctl start docker)" >&2; exit 1; }
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "Node.js 20 or newer is needed (found $(node --version))"
+docker info >/dev/null 2>&1 || die "the Docker daemon is not answering: start it (sudo systemctl start docker), and add your user to the docker group"
+if [ "$mode" = microk8s-addon ]; then
+  microk8s status >/dev/null 2>&1 || die "microk8s does not answer: start it (microk8s start) and add your user to the microk8s group (sudo usermod -aG microk8s \$USER, then log in again)"
+fi
+# The kubernetes provider uses the kubeconfig kubectl would; check that it reaches a running cluster.
+if command -v kubectl >/dev/null; then
+  kubectl version --request-timeout=10s >/dev/null 2>&1 ||
+    die "the kubeconfig does not reach a running cluster (kubectl version failed); for MicroK8s: microk8s config > ~/.kube/config"
+elif [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then
+  die "no kubeconfig for the kubernetes provider: microk8s config > ~/.kube/config"
+fi
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  echo "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts this stack's secrets" >&2
-  exit 1
+  die "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE): it encrypts this stack's secrets"
 fi
 
 export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 mkdir -p .pulumi-state
 [ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d policy/node_modules ] || npm ci --prefix policy --no-audit --no-fund
 pulumi stack select --create "$stack"
-pulumi up "$@"
+policy=(--policy-pack policy --policy-pack-config "$policy_config")
+# At preview a built image's reference is unknown, so container-image-pinned reports that it cannot run
+# there; the same pack then enforces it during `up`, where the digest is known.
+pulumi preview "${policy[@]}"
+pulumi up "${policy[@]}" "$@"
