@@ -6,21 +6,13 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { autoName, hexOf, Recorded } from "./recorded";
+
+export { autoName, k8sName, TYPES } from "./recorded";
+export type { Recorded } from "./recorded";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "microk8s-pipeline";
-
-export interface Recorded {
-  type: string;
-  name: string;
-  custom: boolean;
-  /** Inputs with Pulumi secrets unwrapped to their values. */
-  inputs: Record<string, any>;
-  /** Dotted paths of the inputs that arrived as Pulumi secrets. */
-  secretPaths: string[];
-  /** Logical names of the resources it depends on (dependsOn and input dependencies). */
-  dependsOn: string[];
-}
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -64,13 +56,6 @@ export function stackConfig(stack: string): Record<string, unknown> {
   return out;
 }
 
-const hexOf = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);
-
-/** The name the mocks give an auto-named Kubernetes object, as the provider adds a random suffix. */
-export const autoName = (logicalName: string) => `${logicalName}-${hexOf(logicalName, 8)}`;
-
-/** metadata.name of a recorded Kubernetes object, as the cluster would see it. */
-export const k8sName = (r: Recorded): string => r.inputs.metadata?.name ?? autoName(r.name);
 
 const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:"];
 
@@ -186,14 +171,4 @@ export function ofType(resources: Recorded[], type: string): Recorded[] {
   return resources.filter((r) => r.type === type);
 }
 
-export const TYPES = {
-  deployment: "kubernetes:apps/v1:Deployment",
-  service: "kubernetes:core/v1:Service",
-  secret: "kubernetes:core/v1:Secret",
-  configMap: "kubernetes:core/v1:ConfigMap",
-  namespace: "kubernetes:core/v1:Namespace",
-  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
-  localCommand: "command:local:Command",
-  remoteCommand: "command:remote:Command",
-  image: "docker:index/image:Image",
-} as const;
+

@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Recorded, TYPES } from "../harness";
+import { Recorded, TYPES } from "../recorded";
 import { declaredRunArgs, docker, DOCKER, dockerOk, eventually, freePort, httpStatus, REGISTRY_TEST_IMAGE, removeContainer, run, tempDir } from "../integration/testEnv";
 
 export const REGISTRY_NODE_PORT = 32000;

@@ -1,7 +1,7 @@
 /** Integration helpers that read the program's declared resources (through the mock harness). */
 import * as fs from "fs";
 import * as path from "path";
-import { k8sName, Recorded, TYPES } from "../harness";
+import { k8sName, Recorded, TYPES } from "../recorded";
 import { tempDir, TEST_LABEL } from "./docker";
 
 export * from "./docker";

@@ -1,0 +1,37 @@
+/**
+ * What a test knows of one declared resource, and the helpers that read it; free of Jest and of the mocks,
+ * so the e2e harness and the benchmarks can use them too.
+ */
+import { createHash } from "crypto";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  custom: boolean;
+  /** Inputs with Pulumi secrets unwrapped to their values. */
+  inputs: Record<string, any>;
+  /** Dotted paths of the inputs that arrived as Pulumi secrets. */
+  secretPaths: string[];
+  /** Logical names of the resources it depends on (dependsOn and input dependencies). */
+  dependsOn: string[];
+}
+
+export const hexOf = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);
+
+/** The name the mocks give an auto-named Kubernetes object, as the provider adds a random suffix. */
+export const autoName = (logicalName: string) => `${logicalName}-${hexOf(logicalName, 8)}`;
+
+/** metadata.name of a recorded Kubernetes object, as the cluster would see it. */
+export const k8sName = (r: Recorded): string => r.inputs.metadata?.name ?? autoName(r.name);
+
+export const TYPES = {
+  deployment: "kubernetes:apps/v1:Deployment",
+  service: "kubernetes:core/v1:Service",
+  secret: "kubernetes:core/v1:Secret",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  namespace: "kubernetes:core/v1:Namespace",
+  pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+  localCommand: "command:local:Command",
+  remoteCommand: "command:remote:Command",
+  image: "docker:index/image:Image",
+} as const;
