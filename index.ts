@@ -6,7 +6,7 @@ import { loadConfig } from "./config/load";
 import { definedOnly } from "./lib/definedOnly";
 
 // Config is parsed and validated first: a bad value stops the program before any resource exists.
-const { config, secrets } = loadConfig();
+const { config, secrets, builds } = loadConfig(__dirname);
 
 const registry = new PrivateRegistry("registry", { settings: config.registry, secrets });
 
@@ -21,12 +21,9 @@ const apps = config.apps.map(
   (app) =>
     new AppDeployment(`app-${app.name}`, {
       app,
-      environment: config.environment,
-      tagStrategy: config.tagStrategy,
-      extraTags: config.extraTags,
+      build: builds.get(app.name),
       registry,
       namespace: namespaces.get(app.namespace) as AppNamespace,
-      projectDir: __dirname,
       secrets,
       sign: config.sign,
     }),

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as path from "path";
 import type { AppSettings } from "../config/appsSchema";
+import { isDigestPinned } from "../config/primitives";
 import type { PipelineSecrets } from "../config/load";
-import { GitInfo, readGitInfo } from "../lib/git";
-import { primaryTag, TagStrategy } from "../lib/tags";
+import type { AppBuildPlan } from "../lib/appBuildPlan";
 import { AppImage } from "./appImage";
 import type { AppNamespace } from "./appNamespace";
 import { AppWorkload } from "./appWorkload";
@@ -13,13 +12,10 @@ import type { RegistryAccess } from "./privateRegistry";
 
 export interface AppDeploymentArgs {
   app: AppSettings;
-  environment: string;
-  tagStrategy: TagStrategy;
-  extraTags: string[];
+  /** For an app built from source: what to build and how to tag it, decided during config validation. */
+  build?: AppBuildPlan;
   registry: RegistryAccess;
   namespace: AppNamespace;
-  /** Build contexts and Dockerfiles are relative to it (the project directory). */
-  projectDir: string;
   /** Where `appSecrets.<app>.<NAME>` come from; missing ones are generated. */
   secrets: PipelineSecrets;
   /** Sign the pushed digest with cosign before the workload runs it. */
@@ -41,33 +37,16 @@ export class AppDeployment extends pulumi.ComponentResource {
     const app = args.app;
     const child = { parent: this };
 
-    if (app.build) {
-      const context = path.resolve(args.projectDir, app.build.context);
-      const dockerfile = path.resolve(args.projectDir, app.build.dockerfile ?? path.join(app.build.context, "Dockerfile"));
-      let git: GitInfo | undefined;
-      const readGit = () => (git ??= readGitInfo(context, dockerfile));
-      this.tag = app.tag ?? primaryTag({ strategy: args.tagStrategy, version: app.version, environment: args.environment, git: readGit });
-      const revision = tryGit(readGit);
+    if (args.build) {
+      const plan = args.build;
+      this.tag = plan.tag;
       const built = new AppImage(
         `${name}-image`,
         {
           repository: pulumi.interpolate`${args.registry.host}/${app.namespace}/${app.name}`,
-          tag: this.tag,
-          extraTags: args.extraTags.filter((t) => t !== this.tag),
-          build: {
-            context,
-            dockerfile,
-            args: {
-              ...app.build.args,
-              VERSION: app.version,
-              REVISION: revision?.shortSha ?? "unknown",
-              // The commit time, not the clock: the same commit builds the same image config.
-              CREATED: revision?.commitDate.toISOString() ?? "1970-01-01T00:00:00.000Z",
-            },
-            target: app.build.target,
-            platform: app.build.platform,
-            network: app.build.network,
-          },
+          tag: plan.tag,
+          extraTags: plan.extraTags,
+          build: { context: plan.context, dockerfile: plan.dockerfile, args: plan.buildArgs, target: plan.target, platform: plan.platform, network: plan.network },
           registry: {
             server: args.registry.host,
             username: args.registry.credentials?.username,
@@ -110,7 +89,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         app,
         namespace: args.namespace.name,
         image: this.image,
-        imagePullPolicy: app.build || app.image?.includes("@sha256:") ? "IfNotPresent" : "Always",
+        imagePullPolicy: args.build || isDigestPinned(app.image ?? "") ? "IfNotPresent" : "Always",
         version: app.version,
         pullSecretName: args.namespace.pullSecretName,
         secretValues,
@@ -121,14 +100,5 @@ export class AppDeployment extends pulumi.ComponentResource {
     this.serviceName = workload.serviceName;
     this.namespace = args.namespace.name;
     this.registerOutputs({ image: this.image, serviceName: this.serviceName, namespace: this.namespace });
-  }
-}
-
-/** Git details for image labels; an image can still be built outside a checkout. */
-function tryGit(read: () => GitInfo): GitInfo | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
   }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppSettings } from "../config/appsSchema";
 import { appEnv, secretKeyFor } from "../lib/appEnv";
 import { secretsChecksum } from "../lib/checksum";
+import { EXPOSE_ANNOTATION } from "../lib/patterns";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
 const APP_UID = 1000;
@@ -92,7 +93,7 @@ export class AppWorkload extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(
       `${name}`,
       {
-        metadata: { namespace: args.namespace, labels },
+        metadata: { namespace: args.namespace, labels, annotations: app.service.expose ? { [EXPOSE_ANNOTATION]: "true" } : undefined },
         spec: { type: app.service.type, selector, ports: [{ name: "http", port: app.service.port, targetPort: "http" }] },
       },
       { parent: this },

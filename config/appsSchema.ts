@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DOCKER_TAG } from "../lib/patterns";
 import { looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
-import { dnsLabel, imageReference } from "./primitives";
+import { dnsLabel, imageReference, labelValue, namespaceName } from "./primitives";
 import { resourcesSchema } from "./registrySchema";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
@@ -36,12 +36,13 @@ const buildSchema = z.strictObject({
 const appSchema = z
   .strictObject({
     name: dnsLabel,
-    namespace: dnsLabel.default("apps"),
+    namespace: namespaceName.default("apps"),
     /** Build from source; the default when `image` is not set. */
     build: buildSchema.optional(),
     /** A prebuilt image (built elsewhere by CI), deployed as given: in prod it must carry a digest. */
     image: imageReference("registry.example.invalid/team/web@sha256:...").optional(),
-    version: z.string().min(1).default("0.1.0"),
+    /** Carried by the `version` and `app.kubernetes.io/version` labels. */
+    version: labelValue("version").min(1).default("0.1.0"),
     /** Overrides the strategy's primary tag, for example to redeploy a previous build. */
     tag: tag.optional(),
     replicas: z.number().int().min(0).max(50).default(2),
@@ -59,6 +60,12 @@ const appSchema = z
       .strictObject({
         type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"], { error: "must be one of: ClusterIP, NodePort, LoadBalancer" }).default("ClusterIP"),
         port: z.number().int().min(1).max(65535).default(80),
+        /**
+         * Exposing on purpose: a NodePort or LoadBalancer opens the app outside the cluster, so it carries
+         * the `microk8s-pipeline/expose` annotation the service-exposure policy looks for, and prod
+         * refuses it without this.
+         */
+        expose: z.boolean().default(false),
       })
       .prefault({}),
     env: z.record(envName, z.string()).default({}),

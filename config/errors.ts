@@ -28,12 +28,16 @@ function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** One line per zod issue: `<project>:<key.path> = <value>: <what is allowed>`. */
-export function describeIssues(project: string, rootKey: string, issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
+/**
+ * One line per zod issue: `<project>:<key.path> = <value>: <what is allowed>`. `keyHint` explains an
+ * unknown key at the root (for example a key of another registry mode).
+ */
+export function describeIssues(project: string, rootKey: string, issues: z.core.$ZodIssue[], keyHint?: (key: string) => string): string[] {
+  return issues.flatMap((issue) => {
     const key = [rootKey, ...issue.path.map(String)].join(".");
     if (issue.code === "unrecognized_keys") {
-      return `${project}:${key}: unknown key(s) ${issue.keys.join(", ")}; check the spelling against the README's config reference`;
+      if (keyHint && issue.path.length === 0) return issue.keys.map((k) => `${project}:${key}.${k}: ${keyHint(k)}`);
+      return [`${project}:${key}: unknown key(s) ${issue.keys.join(", ")}; check the spelling against the README's config reference`];
     }
     return `${project}:${key} = ${describeValue(valueAt(issue))}: ${issue.message}`;
   });

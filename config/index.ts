@@ -2,7 +2,9 @@ import { z } from "zod";
 import { ConfigError, describeIssues } from "./errors";
 import type { TagStrategy } from "../lib/tags";
 import { AppSettings, appsSchema, imagesSchema, tagStrategySchema } from "./appsSchema";
-import { REGISTRY_MODES, registrySchema, RegistrySettings } from "./registrySchema";
+import * as semver from "semver";
+import { isDigestPinned } from "./primitives";
+import { ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
 
 export const PROJECT = "microk8s-pipeline";
 export const ENVIRONMENTS = ["dev", "prod"] as const;
@@ -46,7 +48,10 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
       ? { mode: defaultMode(environment), ...registryInput }
       : registryInput;
   const registry = registrySchema.safeParse(withMode, { reportInput: true });
-  if (!registry.success) problems.push(...describeIssues(PROJECT, "registry", registry.error.issues));
+  if (!registry.success) {
+    const mode = (withMode as { mode?: unknown } | undefined)?.mode;
+    problems.push(...describeIssues(PROJECT, "registry", registry.error.issues, (key) => registryKeyHint(key, mode)));
+  }
 
   const apps = appsSchema.safeParse(raw.apps ?? [], { reportInput: true });
   if (!apps.success) problems.push(...describeIssues(PROJECT, "apps", apps.error.issues));
@@ -55,6 +60,9 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
   const images = imagesSchema.safeParse(raw.images, { reportInput: true });
   if (!images.success) problems.push(...describeIssues(PROJECT, "images", images.error.issues));
   if (apps.success && environment === "prod") problems.push(...prodImageRules(apps.data));
+  if (apps.success && registry.success) problems.push(...namespaceRules(registry.data, apps.data));
+  if (registry.success && environment === "prod") problems.push(...prodRegistryRules(registry.data));
+  if (apps.success && tagStrategy.success) problems.push(...versionRules(apps.data, tagStrategy.data));
 
   if (problems.length > 0 || !env.success || !registry.success || !apps.success || !tagStrategy.success || !images.success) {
     throw new ConfigError(stack, problems);
@@ -63,18 +71,66 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
   return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags, sign: images.data.sign.enabled };
 }
 
-/** Prod deploys only what it can name exactly: never latest as the primary tag, prebuilt images by digest. */
+/**
+ * Prod deploys only what it can name exactly (never latest as the primary tag, prebuilt images by digest)
+ * and exposes nothing by accident.
+ */
 function prodImageRules(apps: AppSettings[]): string[] {
   return apps.flatMap((app, i) => {
     const problems: string[] = [];
     if (app.tag === "latest") {
       problems.push(`${PROJECT}:apps.${i}.tag = "latest": latest can never be the primary tag in prod; use a version, git or date tag`);
     }
-    if (app.image && !app.image.includes("@sha256:")) {
+    if (app.image && !isDigestPinned(app.image)) {
       problems.push(`${PROJECT}:apps.${i}.image = ${JSON.stringify(app.image)}: a prebuilt image in prod must be pinned by digest (repo@sha256:...)`);
+    }
+    if (app.service.type !== "ClusterIP" && !app.service.expose) {
+      problems.push(
+        `${PROJECT}:apps.${i}.service.type = "${app.service.type}": opens the app outside the cluster; in prod set apps.${i}.service.expose: true to say it is meant (or use ClusterIP)`,
+      );
     }
     return problems;
   });
+}
+
+/** The registry's own namespace is not an app namespace: two Namespace resources would claim it. */
+function namespaceRules(registry: RegistrySettings, apps: AppSettings[]): string[] {
+  const registryNamespace = registry.mode === "managed" ? registry.namespace : registry.mode === "microk8s-addon" ? ADDON_NAMESPACE : undefined;
+  return apps.flatMap((app, i) =>
+    app.namespace === registryNamespace
+      ? [`${PROJECT}:apps.${i}.namespace = "${app.namespace}": is the registry's namespace; give the app a namespace of its own`]
+      : [],
+  );
+}
+
+/** A prod registry has auth, and every third-party image it runs is pinned by digest. */
+function prodRegistryRules(registry: RegistrySettings): string[] {
+  if (registry.mode !== "managed") return [];
+  const problems: string[] = [];
+  if (!registry.auth.enabled) {
+    problems.push(`${PROJECT}:registry.auth.enabled = false: a prod registry must have auth (anyone reaching the NodePort could push and delete)`);
+  }
+  const images: [string, string, boolean][] = [
+    ["registry.image", registry.image, true],
+    ["registry.ui.image", registry.ui.image, registry.ui.enabled],
+    ["registry.gc.kubectlImage", registry.gc.kubectlImage, registry.gc.enabled],
+  ];
+  for (const [key, image, used] of images) {
+    if (used && !isDigestPinned(image)) {
+      problems.push(`${PROJECT}:${key} = ${JSON.stringify(image)}: must be pinned by digest in prod (${image.split("@")[0]}@sha256:...; docker buildx imagetools inspect ${image} gives it)`);
+    }
+  }
+  return problems;
+}
+
+/** Strategies that read the version need semver, checked here rather than while resources are registered. */
+function versionRules(apps: AppSettings[], strategy: TagStrategy): string[] {
+  if (strategy !== "semver" && strategy !== "combined") return [];
+  return apps.flatMap((app, i) =>
+    app.build && !app.tag && !semver.valid(app.version)
+      ? [`${PROJECT}:apps.${i}.version = ${JSON.stringify(app.version)}: must be semver (1.2.3 or v1.2.3-rc.1) with tagStrategy ${strategy}`]
+      : [],
+  );
 }
 
 export { ConfigError } from "./errors";

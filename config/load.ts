@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AppBuildPlan, BuildPlanError, planAppBuild } from "../lib/appBuildPlan";
 import { ConfigError, parseConfig, PipelineConfig, PROJECT, RawConfig } from "./index";
 
 /** Secret config: read only as Pulumi secrets, so their values never reach a log line or a plain output. */
@@ -20,6 +21,9 @@ export interface PipelineSecrets {
 const OBJECT_KEYS = ["registry", "apps", "images"] as const;
 const STRING_KEYS = ["environment", "tagStrategy"] as const;
 const SECRET_KEYS = ["registryPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
+const KNOWN_KEYS: readonly string[] = [...OBJECT_KEYS, ...STRING_KEYS, ...SECRET_KEYS, "appSecrets"];
+/** bcrypt reads at most 72 bytes: a longer htpasswd password would be cut without a word. */
+const BCRYPT_MAX_BYTES = 72;
 
 function readRaw(config: pulumi.Config): RawConfig {
   const raw: RawConfig = {};
@@ -28,47 +32,120 @@ function readRaw(config: pulumi.Config): RawConfig {
   return raw;
 }
 
+/** Every key of the project's namespace the engine hands over, so a typo (`regsitry`) is refused, not ignored. */
+function unknownKeyProblems(): string[] {
+  return Object.keys(pulumi.runtime.allConfig())
+    .filter((key) => key.startsWith(`${PROJECT}:`))
+    .map((key) => key.slice(PROJECT.length + 1))
+    .filter((key) => !KNOWN_KEYS.includes(key))
+    .map((key) => `${PROJECT}:${key}: unknown key; the keys are ${KNOWN_KEYS.join(", ")} (check the spelling against the README's config reference)`);
+}
+
+const rawValue = (key: string) => pulumi.runtime.getConfig(`${PROJECT}:${key}`);
+
 function readSecrets(config: pulumi.Config): PipelineSecrets {
   const secrets: PipelineSecrets = {};
   for (const key of SECRET_KEYS) {
     // Presence only: the value itself stays inside a secret Output.
-    if (pulumi.runtime.getConfig(`${PROJECT}:${key}`) !== undefined) secrets[key] = config.requireSecret(key);
+    if (rawValue(key) !== undefined) secrets[key] = config.requireSecret(key);
   }
   secrets.appSecret = readAppSecrets(config);
   return secrets;
 }
 
-/** Which app secrets are set is read from the raw config; the values stay inside secret Outputs. */
-function readAppSecrets(config: pulumi.Config): PipelineSecrets["appSecret"] {
-  const raw = pulumi.runtime.getConfig(`${PROJECT}:appSecrets`);
-  if (raw === undefined) return () => undefined;
-  let present: Record<string, Record<string, unknown>>;
+/** Which app secrets are set, read from the raw config; the values stay inside secret Outputs. */
+function presentAppSecrets(): Record<string, Record<string, unknown>> | string {
+  const raw = rawValue("appSecrets");
+  if (raw === undefined) return {};
   try {
-    present = JSON.parse(raw);
+    const parsed = JSON.parse(raw);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed;
   } catch {
-    throw new Error(`${PROJECT}:appSecrets must be an object: set values with pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE`);
+    // reported below
   }
+  return `${PROJECT}:appSecrets: must be an object of apps and names; set values with pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE`;
+}
+
+function readAppSecrets(config: pulumi.Config): PipelineSecrets["appSecret"] {
+  const present = presentAppSecrets();
+  if (typeof present === "string" || Object.keys(present).length === 0) return () => undefined;
   const values = config.requireSecretObject<Record<string, Record<string, string>>>("appSecrets");
   return (app, name) => (present[app]?.[name] === undefined ? undefined : pulumi.secret(values.apply((v) => String(v[app][name]))));
 }
 
-/** Reads and validates the stack's config; throws before the program registers any resource. */
-export function loadConfig(): { config: PipelineConfig; secrets: PipelineSecrets } {
-  const pulumiConfig = new pulumi.Config(PROJECT);
-  const config = parseConfig(pulumi.getStack(), readRaw(pulumiConfig));
-  const secrets = readSecrets(pulumiConfig);
-  if (config.registry.mode === "microk8s-addon" && config.registry.ssh && !secrets.sshPrivateKey) {
-    throw new ConfigError(config.stack, [
-      `${PROJECT}:sshPrivateKey = (not set): required when registry.ssh is set; ` +
-        `set it with: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`,
-    ]);
+/** Rules that need the secret config's presence (never its values, but for bcrypt's length limit). */
+function secretProblems(config: PipelineConfig): string[] {
+  const problems: string[] = [];
+  const has = (key: string) => rawValue(key) !== undefined;
+  const registry = config.registry;
+  if (registry.mode === "microk8s-addon" && registry.ssh && !has("sshPrivateKey")) {
+    problems.push(`${PROJECT}:sshPrivateKey = (not set): required when registry.ssh is set; set it with: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`);
   }
-  if (config.sign && (!secrets.cosignPrivateKey || !secrets.cosignPassword)) {
-    throw new ConfigError(config.stack, [
+  if (registry.mode === "external" && registry.username && !has("registryPassword")) {
+    problems.push(`${PROJECT}:registryPassword = (not set): required with registry.username in external mode; set it with: pulumi config set --secret registryPassword ...`);
+  }
+  if (registry.mode === "managed" && Buffer.byteLength(rawValue("registryPassword") ?? "") > BCRYPT_MAX_BYTES) {
+    problems.push(`${PROJECT}:registryPassword = (hidden): is longer than ${BCRYPT_MAX_BYTES} bytes, which htpasswd's bcrypt cannot use; choose a shorter one`);
+  }
+  if (config.sign && (!has("cosignPrivateKey") || !has("cosignPassword"))) {
+    problems.push(
       `${PROJECT}:cosignPrivateKey / cosignPassword = (not set): required when images.sign.enabled is true; ` +
         "make a key pair with cosign generate-key-pair, then pulumi config set --secret cosignPrivateKey < cosign.key " +
         "and pulumi config set --secret cosignPassword <its password>",
-    ]);
+    );
   }
-  return { config, secrets };
+  const present = presentAppSecrets();
+  if (typeof present === "string") return [...problems, present];
+  for (const [app, names] of Object.entries(present)) {
+    const settings = config.apps.find((a) => a.name === app);
+    if (!settings) {
+      problems.push(`${PROJECT}:appSecrets.${app}: no app is named ${app}; the apps are ${config.apps.map((a) => a.name).join(", ") || "(none)"}`);
+      continue;
+    }
+    for (const name of Object.keys(names ?? {}).filter((n) => !settings.secretEnv.includes(n))) {
+      problems.push(`${PROJECT}:appSecrets.${app}.${name}: ${app} has no secretEnv ${name}; its secretEnv is ${settings.secretEnv.join(", ") || "(empty)"}`);
+    }
+  }
+  return problems;
+}
+
+/** Each built app's plan: contexts, Dockerfiles and git are read here, before any resource exists. */
+function buildPlans(config: PipelineConfig, projectDir: string): { plans: Map<string, AppBuildPlan>; problems: string[] } {
+  const plans = new Map<string, AppBuildPlan>();
+  const problems: string[] = [];
+  config.apps.forEach((app, i) => {
+    if (!app.build) return;
+    try {
+      plans.set(app.name, planAppBuild(app, { strategy: config.tagStrategy, environment: config.environment, extraTags: config.extraTags, projectDir }));
+    } catch (error) {
+      const key = error instanceof BuildPlanError ? error.key : "version";
+      problems.push(`${PROJECT}:apps.${i}.${key}: ${(error as Error).message}`);
+    }
+  });
+  return { plans, problems };
+}
+
+export interface LoadedConfig {
+  config: PipelineConfig;
+  secrets: PipelineSecrets;
+  /** By app name, for the apps built from source. */
+  builds: Map<string, AppBuildPlan>;
+}
+
+/** Reads and validates the stack's whole config; throws before the program registers any resource. */
+export function loadConfig(projectDir: string): LoadedConfig {
+  const pulumiConfig = new pulumi.Config(PROJECT);
+  const stack = pulumi.getStack();
+  const unknown = unknownKeyProblems();
+  let config: PipelineConfig;
+  try {
+    config = parseConfig(stack, readRaw(pulumiConfig));
+  } catch (error) {
+    if (error instanceof ConfigError && unknown.length > 0) throw new ConfigError(stack, [...unknown, ...error.problems]);
+    throw error;
+  }
+  const { plans, problems } = buildPlans(config, projectDir);
+  const all = [...unknown, ...secretProblems(config), ...problems];
+  if (all.length > 0) throw new ConfigError(stack, all);
+  return { config, secrets: readSecrets(pulumiConfig), builds: plans };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { dnsLabel, imageReference } from "./primitives";
+import { cronScheduleProblem } from "../lib/cron";
+import { dnsLabel, imageReference, namespaceName } from "./primitives";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
 /** The MicroK8s registry addon refuses a smaller volume. */
@@ -19,7 +20,8 @@ const imageRef = imageReference("registry:2.8.3")
   });
 const hostPort = z
   .string()
-  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" });
+  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" })
+  .refine((v) => !v.includes(":") || (Number(v.split(":")[1]) >= 1 && Number(v.split(":")[1]) <= 65535), { error: "must have a port in 1-65535" });
 
 export interface ResourceDefaults {
   requests: { cpu: string; memory: string };
@@ -85,7 +87,10 @@ const s3Storage = z.strictObject({
   }),
   region: nonEmpty("region").default("us-east-1"),
   /** MinIO or another S3-compatible endpoint; with it set, 2.8 uses path-style addressing. */
-  regionEndpoint: z.url({ error: "must be a URL such as http://minio.minio.svc:9000" }).optional(),
+  regionEndpoint: z
+    .string()
+    .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, { error: "must be a URL with its scheme, such as http://minio.minio.svc:9000" })
+    .optional(),
   secure: z.boolean().default(true),
   v4auth: z.boolean().default(true),
   rootDirectory: z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /registry" }).optional(),
@@ -94,7 +99,7 @@ const s3Storage = z.strictObject({
 const managedSchema = z
   .strictObject({
     mode: z.literal("managed"),
-    namespace: dnsLabel.default("container-registry"),
+    namespace: namespaceName.default("container-registry"),
     image: imageRef.default(DEFAULT_REGISTRY_IMAGE),
     replicas: z.number().int().min(1).max(10).default(1),
     nodePort: z
@@ -134,7 +139,10 @@ const managedSchema = z
         enabled: z.boolean().default(false),
         schedule: z
           .string()
-          .regex(/^(\S+\s+){4}\S+$/, { error: "must be a cron schedule with 5 fields, such as '30 3 * * 0'" })
+          .superRefine((v, ctx) => {
+            const problem = cronScheduleProblem(v);
+            if (problem) ctx.addIssue({ code: "custom", input: v, message: `must be a cron schedule with 5 fields, such as '30 3 * * 0': ${problem}` });
+          })
           .default("30 3 * * 0"),
         kubectlImage: imageRef.default(DEFAULT_KUBECTL_IMAGE),
         resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
@@ -177,4 +185,21 @@ export type ResourceSettings = ManagedSettings["resources"];
 /** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */
 export function managedRegistryHost(settings: Pick<ManagedSettings, "host" | "nodePort">): string {
   return settings.host ?? `localhost:${settings.nodePort}`;
+}
+
+/** The namespace the MicroK8s registry addon deploys into. */
+export const ADDON_NAMESPACE = "container-registry";
+
+/** Keys that belong to one registry mode, for a message that names the mode when another one has them. */
+const MODE_KEYS: Record<string, (typeof REGISTRY_MODES)[number]> = Object.fromEntries([
+  ...Object.keys(managedSchema.shape).map((k) => [k, "managed"]),
+  ...Object.keys(addonSchema.shape).map((k) => [k, "microk8s-addon"]),
+  ...Object.keys(externalSchema.shape).map((k) => [k, "external"]),
+]);
+
+/** Why `key` is refused under `mode`: it belongs to another mode, or it is unknown. */
+export function registryKeyHint(key: string, mode: unknown): string {
+  const owner = MODE_KEYS[key];
+  if (!owner || owner === mode) return `unknown key ${key}; check the spelling against the README's config reference`;
+  return `${key} exists only in ${owner} mode (registry.mode is ${String(mode)})`;
 }

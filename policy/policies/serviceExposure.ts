@@ -1,7 +1,8 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 
-/** The annotation that says a Service is meant to be reachable from outside the cluster. */
-export const EXPOSE_ANNOTATION = "microk8s-pipeline/expose";
+import { EXPOSE_ANNOTATION } from "../../lib/patterns";
+
+export { EXPOSE_ANNOTATION };
 /** The registry's conventional NodePort (the addon's and the managed registry's default). */
 export const REGISTRY_NODE_PORT = 32000;
 

@@ -4,6 +4,7 @@ import YAML from "yaml";
 import { RunError } from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../config";
 
+const PINNED = `registry:2.8.3@sha256:${"a".repeat(64)}`;
 const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };
 
 function problemsOf(stack: string, raw: Record<string, unknown>): string[] {
@@ -44,10 +45,13 @@ describe("parseConfig defaults", () => {
     });
   });
 
-  test("prod defaults to a managed registry with auth, pinned image and NodePort 32000", () => {
-    const { registry } = parseConfig("prod", { environment: "prod" });
+  test("prod defaults to a managed registry with auth and NodePort 32000, whose image it must pin by digest", () => {
+    expect(problemsOf("prod", { environment: "prod" })).toEqual([
+      'microk8s-pipeline:registry.image = "registry:2.8.3": must be pinned by digest in prod (registry:2.8.3@sha256:...; docker buildx imagetools inspect registry:2.8.3 gives it)',
+    ]);
+    const { registry } = parseConfig("prod", { environment: "prod", registry: { image: PINNED } });
     if (registry.mode !== "managed") throw new Error(registry.mode);
-    expect(registry.image).toBe("registry:2.8.3");
+    expect(registry.image).toBe(PINNED);
     expect(registry.nodePort).toBe(32000);
     expect(registry.auth).toEqual({ enabled: true, username: "registry", realm: "Registry Realm" });
     expect(registry.storage).toEqual({ type: "filesystem", size: "20Gi" });
@@ -55,7 +59,7 @@ describe("parseConfig defaults", () => {
   });
 
   test("s3 storage keeps its MinIO endpoint and allows several replicas", () => {
-    const { registry } = parseConfig("prod", { environment: "prod", registry: { replicas: 3, storage: prodS3 } });
+    const { registry } = parseConfig("prod", { environment: "prod", registry: { image: PINNED, replicas: 3, storage: prodS3 } });
     if (registry.mode !== "managed") throw new Error(registry.mode);
     expect(registry.replicas).toBe(3);
     expect(registry.storage).toMatchObject({ type: "s3", bucket: "registry", region: "us-east-1", secure: true, v4auth: true });
@@ -81,10 +85,11 @@ describe("parseConfig rejects bad values, naming stack, key, value and what is a
     ["a request above its limit", "prod", { registry: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } }, 'registry.resources.requests.cpu = "2": must not exceed limits.cpu (1)'],
     ["an unpinned registry image", "prod", { registry: { image: "registry:latest" } }, "must be pinned to a version tag or digest"],
     ["a NodePort out of range", "prod", { registry: { nodePort: 5000 } }, "registry.nodePort = 5000: must be a NodePort in 30000-32767"],
-    ["a misspelt key", "dev", { registry: { sise: "30Gi" } }, "microk8s-pipeline:registry: unknown key(s) sise"],
+    ["a misspelt key", "dev", { registry: { sise: "30Gi" } }, "microk8s-pipeline:registry.sise: unknown key sise; check the spelling"],
     ["external without a host", "dev", { registry: { mode: "external" } }, "microk8s-pipeline:registry.host = (not set)"],
   ])("%s", (_what, stack, registry, expected) => {
-    const problems = problemsOf(stack, { environment: stack, ...registry });
+    const pinned = stack === "prod" ? { image: PINNED } : {};
+    const problems = problemsOf(stack, { environment: stack, registry: { ...pinned, ...registry.registry } });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(expected);
   });
@@ -96,7 +101,7 @@ describe("parseConfig rejects bad values, naming stack, key, value and what is a
   });
 
   test("every problem is reported at once", () => {
-    const problems = problemsOf("prod", { environment: "prod", registry: { replicas: 2, nodePort: 1, auth: { username: "" } } });
+    const problems = problemsOf("prod", { environment: "prod", registry: { image: PINNED, replicas: 2, nodePort: 1, auth: { username: "" } } });
     expect(problems).toHaveLength(3);
   });
 });

@@ -11,6 +11,7 @@ const CREDENTIAL_INPUTS: Record<string, string> = {
 const envOf = (deployment: Recorded): Record<string, any>[] => deployment.inputs.spec.template.spec.containers[0].env;
 const envValue = (deployment: Recorded, name: string) => envOf(deployment).find((e) => e.name === name);
 const container = (deployment: Recorded) => deployment.inputs.spec.template.spec.containers[0];
+const KUBECTL_PINNED = `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`;
 const prodRegistry = () => structuredClone(stackConfig("prod").registry) as Record<string, any>;
 
 describe("dev stack: the MicroK8s registry addon", () => {
@@ -194,7 +195,7 @@ describe("managed registry variants", () => {
   });
 
   test("Distribution 3.x is told to use path-style addressing and gets no v4auth", async () => {
-    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), image: "registry:3.0.0" } } });
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), image: `registry:3.0.0@sha256:${"b".repeat(64)}` } } });
     const deployment = find(run.resources, TYPES.deployment, "registry-managed");
     expect(envValue(deployment, "REGISTRY_STORAGE_S3_FORCEPATHSTYLE")?.value).toBe("true");
     expect(envValue(deployment, "REGISTRY_STORAGE_S3_V4AUTH")).toBeUndefined();
@@ -217,7 +218,7 @@ describe("managed registry variants", () => {
   });
 
   test("scheduled garbage collection: one run at a time, read-only window, RBAC scoped to the registry", async () => {
-    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), gc: { enabled: true, schedule: "0 4 * * 6" } } } });
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), gc: { enabled: true, schedule: "0 4 * * 6", kubectlImage: KUBECTL_PINNED } } } });
     const registryName = k8sName(find(run.resources, TYPES.deployment, "registry-managed"));
     const cron = find(run.resources, "kubernetes:batch/v1:CronJob", "-gc");
     expect(cron.inputs.spec).toMatchObject({ schedule: "0 4 * * 6", concurrencyPolicy: "Forbid" });
@@ -227,7 +228,7 @@ describe("managed registry variants", () => {
     expect(script).toContain(`set env deployment/${registryName} 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'`);
     expect(script).toContain(`exec deployment/${registryName} -c registry -- registry garbage-collect /etc/docker/registry/config.yml`);
     expect(script).toContain("trap restore EXIT");
-    expect(pod.containers[0].image).toBe("alpine/k8s:1.31.4");
+    expect(pod.containers[0].image).toBe(KUBECTL_PINNED);
     expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
     const role = find(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role", "-gc");
     expect(role.inputs.rules[0]).toEqual({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registryName], verbs: ["get", "patch"] });

