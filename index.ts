@@ -13,7 +13,7 @@ const registry = new PrivateRegistry("registry", { settings: config.registry, se
 const namespaces = new Map(
   [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
     ns,
-    new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.credentials?.dockerConfigJson }),
+    new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.credentials?.pullDockerConfigJson }),
   ]),
 );
 

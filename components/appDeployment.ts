@@ -65,7 +65,7 @@ export class AppDeployment extends pulumi.ComponentResource {
             imageDigestRef: built.repoDigest,
             privateKey: args.secrets.cosignPrivateKey as pulumi.Output<string>,
             password: args.secrets.cosignPassword as pulumi.Output<string>,
-            dockerConfigJson: args.registry.credentials?.dockerConfigJson,
+            dockerConfigJson: args.registry.credentials?.pushDockerConfigJson,
             allowHttpRegistry: args.registry.insecure,
           },
           child,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AppSettings } from "../config/appsSchema";
 import { appEnv, secretKeyFor } from "../lib/appEnv";
 import { secretsChecksum } from "../lib/checksum";
@@ -51,7 +52,8 @@ export class AppWorkload extends pulumi.ComponentResource {
           )
         : undefined;
     // A changed secret value must restart the pods, which read env only at start.
-    const secretsVersion = secret ? secretsChecksum(app.secretEnv.map((env) => args.secretValues[env])) : undefined;
+    const checksumKey = secret ? new random.RandomPassword(`${name}-checksum-key`, { length: 32, special: false }, { parent: this }).result : undefined;
+    const secretsVersion = secret && checksumKey ? secretsChecksum(checksumKey, app.secretEnv.map((env) => args.secretValues[env])) : undefined;
 
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,

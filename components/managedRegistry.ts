@@ -97,7 +97,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         : undefined;
 
     // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
-    const credentialsChecksum = secretsChecksum([args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
+    const checksumKey = new random.RandomPassword(`${name}-checksum-key`, { length: 32, special: false }, child).result;
+    const credentialsChecksum = secretsChecksum(checksumKey, [args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
 
     const volumes = [
       { name: "tmp", emptyDir: {} },
@@ -149,6 +150,31 @@ export class ManagedRegistry extends pulumi.ComponentResource {
               volumes,
             },
           },
+        },
+      },
+      child,
+    );
+
+    // The registry port is for everyone who pushes and pulls; the debug port (pprof, expvar, metrics) only
+    // for the namespaces config names. MicroK8s's default CNI (Calico) enforces NetworkPolicy.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-ingress`,
+      {
+        metadata: { namespace, labels },
+        spec: {
+          podSelector: { matchLabels: selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            { ports: [{ protocol: "TCP", port: REGISTRY_PORT }] },
+            ...(s.debugPortFrom.length > 0
+              ? [
+                  {
+                    from: s.debugPortFrom.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+                    ports: [{ protocol: "TCP", port: REGISTRY_DEBUG_PORT }],
+                  },
+                ]
+              : []),
+          ],
         },
       },
       child,

@@ -15,7 +15,7 @@ export interface PrivateRegistryArgs {
 export interface RegistryAccess {
   /** host:port used in image names, for pushes and pulls. */
   host: pulumi.Output<string>;
-  /** Present when the registry has auth: the push credentials and the pull Secret payload. */
+  /** Present when the registry has auth: the push credentials and the pull Secrets' payload. */
   credentials?: RegistryCredentials;
   /** Depend on this before pushing: it resolves once the registry answers. */
   ready?: pulumi.Resource;
@@ -57,7 +57,16 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
       case "managed": {
         const host = managedRegistryHost(s);
         this.credentials = s.auth.enabled
-          ? new RegistryCredentials(`${name}-credentials`, { username: s.auth.username, password: secrets.registryPassword, server: host, htpasswd: true }, child)
+          ? new RegistryCredentials(
+              `${name}-credentials`,
+              {
+                username: s.auth.username,
+                password: secrets.registryPassword,
+                server: host,
+                htpasswd: { pullUsername: s.auth.pullUsername, pullPassword: secrets.registryPullPassword },
+              },
+              child,
+            )
           : undefined;
         const s3Credentials =
           secrets.s3AccessKey && secrets.s3SecretKey ? { accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey } : undefined;

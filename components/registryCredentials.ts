@@ -4,42 +4,56 @@ import { dockerConfigJson } from "../lib/dockerConfig";
 import { htpasswdEntry } from "../lib/htpasswd";
 
 export interface RegistryCredentialsArgs {
+  /** The user that pushes (and, for registry-prune and the UI, deletes). */
   username: pulumi.Input<string>;
   /** From `pulumi config set --secret registryPassword`; a strong one is generated when absent. */
   password?: pulumi.Input<string>;
-  /** The registry host the pull Secret authenticates to. */
+  /** The registry host the Docker configs authenticate to. */
   server: pulumi.Input<string>;
-  /** Make the htpasswd line, for a registry that this program runs. */
-  htpasswd?: boolean;
+  /**
+   * For a registry this program runs: make the htpasswd file, with a second user that the pull Secrets in
+   * app namespaces carry, so a leaked pull Secret can be rotated on its own without touching CI's push
+   * credential. (Distribution's htpasswd auth has no per-user rights: see the README's security model.)
+   */
+  htpasswd?: { pullUsername: string; pullPassword?: pulumi.Input<string> };
 }
 
 /**
- * The registry's user, its password and what is derived from it (the htpasswd line, the pull Secret
- * payload). Every derived value is a Pulumi secret; nothing here is passed to `super`.
+ * The registry's users, their passwords and what is derived from them (the htpasswd file, the Docker
+ * configs). Every derived value is a Pulumi secret; nothing here is passed to `super`.
  */
 export class RegistryCredentials extends pulumi.ComponentResource {
   public readonly username: pulumi.Output<string>;
   public readonly password: pulumi.Output<string>;
-  /** `user:$2b$...` with a salt that stays the same across runs for the same password. */
+  /** `user:$2b$...` lines with salts that stay the same across runs for the same passwords. */
   public readonly htpasswd?: pulumi.Output<string>;
-  /** `.dockerconfigjson` for `kubernetes.io/dockerconfigjson` pull Secrets. */
-  public readonly dockerConfigJson: pulumi.Output<string>;
+  /** `.dockerconfigjson` with the push user, for steps that write to the registry (signing). */
+  public readonly pushDockerConfigJson: pulumi.Output<string>;
+  /** `.dockerconfigjson` for the `kubernetes.io/dockerconfigjson` pull Secrets (the pull user, when there is one). */
+  public readonly pullDockerConfigJson: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:RegistryCredentials", name, {}, opts);
+    const child = { parent: this };
+    const generated = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 32, special: false }, child).result;
     this.username = pulumi.output(args.username);
-    this.password = pulumi.secret(
-      args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result,
-    );
+    this.password = pulumi.secret(args.password ?? generated("password"));
+    const config = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
+      pulumi.secret(pulumi.all([args.server, user, password]).apply(([server, u, p]) => dockerConfigJson(server, u, p)));
+    this.pushDockerConfigJson = config(this.username, this.password);
+
     if (args.htpasswd) {
-      const saltSeed = new random.RandomPassword(`${name}-salt-seed`, { length: 32, special: false }, { parent: this }).result;
+      const pullPassword = pulumi.secret(args.htpasswd.pullPassword ?? generated("pull-password"));
+      const saltSeed = generated("salt-seed");
       this.htpasswd = pulumi.secret(
-        pulumi.all([this.username, this.password, saltSeed]).apply(([user, password, seed]) => htpasswdEntry(user, password, seed)),
+        pulumi
+          .all([this.username, this.password, args.htpasswd.pullUsername, pullPassword, saltSeed])
+          .apply(([user, password, pullUser, pullPass, seed]) => htpasswdEntry(user, password, seed) + htpasswdEntry(pullUser, pullPass, seed)),
       );
+      this.pullDockerConfigJson = config(args.htpasswd.pullUsername, pullPassword);
+    } else {
+      this.pullDockerConfigJson = this.pushDockerConfigJson;
     }
-    this.dockerConfigJson = pulumi.secret(
-      pulumi.all([args.server, this.username, this.password]).apply(([server, user, password]) => dockerConfigJson(server, user, password)),
-    );
     this.registerOutputs({ username: this.username, password: this.password });
   }
 }

@@ -4,8 +4,10 @@ import { ConfigError, parseConfig, PipelineConfig, PROJECT, RawConfig } from "./
 
 /** Secret config: read only as Pulumi secrets, so their values never reach a log line or a plain output. */
 export interface PipelineSecrets {
-  /** Overrides the generated registry password. */
+  /** Overrides the generated registry password (the push user's). */
   registryPassword?: pulumi.Output<string>;
+  /** Overrides the generated password of the pull user that app namespaces' pull Secrets carry. */
+  registryPullPassword?: pulumi.Output<string>;
   /** S3 (MinIO) keys for the registry's storage; generated when absent, for the MinIO admin to register. */
   s3AccessKey?: pulumi.Output<string>;
   s3SecretKey?: pulumi.Output<string>;
@@ -20,7 +22,7 @@ export interface PipelineSecrets {
 
 const OBJECT_KEYS = ["registry", "apps", "images"] as const;
 const STRING_KEYS = ["environment", "tagStrategy"] as const;
-const SECRET_KEYS = ["registryPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
+const SECRET_KEYS = ["registryPassword", "registryPullPassword", "s3AccessKey", "s3SecretKey", "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
 const KNOWN_KEYS: readonly string[] = [...OBJECT_KEYS, ...STRING_KEYS, ...SECRET_KEYS, "appSecrets"];
 /** bcrypt reads at most 72 bytes: a longer htpasswd password would be cut without a word. */
 const BCRYPT_MAX_BYTES = 72;
@@ -84,8 +86,10 @@ function secretProblems(config: PipelineConfig): string[] {
   if (registry.mode === "external" && registry.username && !has("registryPassword")) {
     problems.push(`${PROJECT}:registryPassword = (not set): required with registry.username in external mode; set it with: pulumi config set --secret registryPassword ...`);
   }
-  if (registry.mode === "managed" && Buffer.byteLength(rawValue("registryPassword") ?? "") > BCRYPT_MAX_BYTES) {
-    problems.push(`${PROJECT}:registryPassword = (hidden): is longer than ${BCRYPT_MAX_BYTES} bytes, which htpasswd's bcrypt cannot use; choose a shorter one`);
+  for (const key of ["registryPassword", "registryPullPassword"]) {
+    if (registry.mode === "managed" && Buffer.byteLength(rawValue(key) ?? "") > BCRYPT_MAX_BYTES) {
+      problems.push(`${PROJECT}:${key} = (hidden): is longer than ${BCRYPT_MAX_BYTES} bytes, which htpasswd's bcrypt cannot use; choose a shorter one`);
+    }
   }
   if (config.sign && (!has("cosignPrivateKey") || !has("cosignPassword"))) {
     problems.push(

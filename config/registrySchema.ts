@@ -120,9 +120,19 @@ const managedSchema = z
           .regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" })
           .default("registry"),
         realm: nonEmpty("realm").default("Registry Realm"),
+        /** The user the pull Secrets in app namespaces carry; its password is secret registryPullPassword, or generated. */
+        pullUsername: nonEmpty("user name")
+          .regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" })
+          .default("puller"),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((a) => a.pullUsername !== a.username, { error: "pullUsername must differ from username: pulls get a credential of their own", path: ["pullUsername"] }),
     metrics: z.boolean().default(true),
+    /**
+     * Namespaces whose pods may reach the debug port (pprof, expvar, /metrics), such as the Prometheus
+     * one. A NetworkPolicy keeps it from every other pod; the kubelet's probes come from the node.
+     */
+    debugPortFrom: z.array(namespaceName).default([]),
     resources: resourcesSchema({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } }),
     ui: z
       .strictObject({

@@ -24,8 +24,14 @@ export function htpasswdEntry(username: string, password: string, seed: string, 
   return `${username}:${bcrypt.hashSync(password, deterministicSalt(seed, username, password, cost))}\n`;
 }
 
-/** True when `line` (an htpasswd entry) accepts `password`, as the registry checks it. */
-export function htpasswdAccepts(line: string, password: string): boolean {
-  const hash = line.trim().split(":").slice(1).join(":");
-  return hash.length > 0 && bcrypt.compareSync(password, hash);
+/** True when an entry of the htpasswd `file` (for `username`, when given) accepts `password`, as the registry checks it. */
+export function htpasswdAccepts(file: string, password: string, username?: string): boolean {
+  return file
+    .split("\n")
+    .filter((line) => line.trim().length > 0)
+    .some((line) => {
+      const [user, ...rest] = line.trim().split(":");
+      const hash = rest.join(":");
+      return (username === undefined || user === username) && hash.length > 0 && bcrypt.compareSync(password, hash);
+    });
 }

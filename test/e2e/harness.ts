@@ -101,10 +101,13 @@ export class E2eEnvironment {
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(this.projectDir, "node_modules"));
     for (const stack of ["dev", "prod"]) this.editStackFile(stack, (config) => this.forThisMachine(config));
     await ok("git init", git(this.projectDir, ["init", "-q"]));
-    fs.writeFileSync(path.join(this.projectDir, ".git", "info", "exclude"), "*.js\n*.js.map\n");
+    fs.writeFileSync(path.join(this.projectDir, ".git", "info", "exclude"), "*.js\n.e2e-tsconfig.json\n");
     await this.commit("initial");
-    const tsc = path.join(REPO_ROOT, "node_modules", ".bin", "tsc");
-    await ok("tsc", run(tsc, ["-p", path.join(this.projectDir, "tsconfig.json"), "--outDir", this.projectDir, "--rootDir", this.projectDir, "--sourceMap", "false"]));
+    // JavaScript beside each source, as the nodejs runtime's TypeScript support would load it: `__dirname`
+    // is then the project folder. An explicit `exclude` keeps tsc from excluding its own outDir.
+    const tsconfig = path.join(this.projectDir, ".e2e-tsconfig.json");
+    fs.writeFileSync(tsconfig, JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { outDir: ".", rootDir: ".", sourceMap: false }, exclude: ["node_modules"] }));
+    await ok("tsc", run(path.join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", tsconfig]));
   }
 
   private forThisMachine(config: Record<string, any>): void {

@@ -78,10 +78,11 @@ describe("a bad config under the engine", () => {
     for (const operation of ["preview", "up"] as const) {
       const result = await env.op(operation, "badprod");
       expect(result.ok).toBe(false);
-      expect(result.stdout).toContain('Invalid config for stack "badprod":');
-      expect(result.stdout).toMatch(/- microk8s-pipeline:registry\.replicas = 3: [^\n]*filesystem/);
+      // What the engine printed: its output, and its stderr, which the Automation API puts in the error.
+      const shown = `${result.stdout}\n${result.error}`;
+      expect(shown).toContain('error: Invalid config for stack "badprod":\n  - microk8s-pipeline:registry.replicas = 3: must be 1 with filesystem storage');
       // The message as written: no object dump, no colour codes, no stack trace.
-      expect(result.stdout).not.toMatch(/problems:|\u001b\[|at parseConfig/);
+      expect(shown).not.toMatch(/problems:|name: 'ConfigError'|\u001b\[|at parseConfig|Unhandled exception/);
     }
     expect(await stateResources("badprod")).toEqual([]);
     expect(await env.kubectl.namespaces()).toEqual([]);
@@ -134,7 +135,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
       expect(pod.env.API_KEY).toMatch(/^[A-Za-z0-9]{32}$/);
       expect(await probesPass(deployment, pod.url)).toEqual(["/health", "/ready"]);
       const root = await (await fetch(`${pod.url}/`)).json();
-      expect(root).toMatchObject({ version: "1.0.0", secretsPresent: true });
+      expect(root).toMatchObject({ version: "1.0.0", secretsPresent: { API_KEY: true, DB_PASSWORD: true } });
     });
   });
 

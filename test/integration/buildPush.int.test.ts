@@ -54,7 +54,8 @@ describe("the declared image build, push and pull Secret", () => {
     const labels = JSON.parse(await dockerOk(["image", "inspect", "-f", "{{json .Config.Labels}}", primary]));
     expect(labels).toMatchObject({ "org.opencontainers.image.version": "1.0.0", "org.opencontainers.image.revision": image.build.args.REVISION });
 
-    const { username, password } = JSON.parse(pullSecretConfig).auths[registry.host];
+    // Pushed as CI pushes, with the push user; pulled below with the pull Secret's user.
+    const [username, password] = [String(prod.outputs.registryUsername), String(prod.outputs.registryPassword)];
     expect((await docker(["login", registry.host, "-u", username, "--password-stdin"], password)).code).toBe(0);
     pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(await dockerOk(["push", primary]))?.[1] ?? "";
     expect(pushedDigest).toMatch(/^sha256:/);

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { FixtureWriter } from "../../bench/registryFixtures";
 import { signScript } from "../../lib/signScript";
-import { evaluate, find, ROOT, TYPES } from "../harness";
+import { evaluate, ROOT } from "../harness";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
 import { basicAuth, requireTestEnvironment, run, SETUP_COMMAND, tempDir } from "./testEnv";
 
@@ -28,8 +28,8 @@ describe("signing with cosign against the declared registry", () => {
     if (!fs.existsSync(COSIGN)) throw new Error(`cosign is missing at ${COSIGN}: run ${SETUP_COMMAND}`);
     const prod = await evaluate("prod", { overrides: { registry: { mode: "managed", auth: { username: "pipeline" } } } });
     registry = await startDeclaredRegistry(prod);
-    const declared = JSON.parse(find(prod.resources, TYPES.secret, "-registry-pull").inputs.stringData[".dockerconfigjson"]);
-    const credentials = declared.auths["localhost:32000"];
+    // Signing writes to the registry: it runs with the push user, as the program's signing step does.
+    const credentials = { username: String(prod.outputs.registryUsername), password: String(prod.outputs.registryPassword) };
     dockerConfig = JSON.stringify({ auths: { [registry.host]: credentials } });
 
     keys = tempDir("cosign-keys");

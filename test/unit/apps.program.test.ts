@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as path from "path";
 import { readGitInfo } from "../../lib/git";
 import { primaryTag } from "../../lib/tags";
@@ -108,8 +109,10 @@ describe.each([
     expect(deployment.inputs.spec.template.spec.imagePullSecrets).toEqual([{ name: k8sName(pulls[0]) }]);
     expect(pulls[0].inputs.metadata.namespace).toBe(namespace);
     const config = JSON.parse(pulls[0].inputs.stringData[".dockerconfigjson"]);
-    const password = String(run.outputs.registryPassword);
-    expect(config.auths["localhost:32000"]).toEqual({ username: "pipeline", password, auth: Buffer.from(`pipeline:${password}`).toString("base64") });
+    const { username, password } = config.auths["localhost:32000"];
+    expect(username).toBe("puller");
+    expect(password).not.toBe(String(run.outputs.registryPassword));
+    expect(config.auths["localhost:32000"].auth).toBe(Buffer.from(`puller:${password}`).toString("base64"));
   });
 
   test("the ClusterIP Service sends port 80 to the pods it selects", () => {
@@ -125,6 +128,17 @@ describe("tag strategies and apps", () => {
   test.each(["semver", "git", "date", "env"] as const)("tagStrategy %s names the image with that tag", async (strategy) => {
     const run = await evaluate("prod", { overrides: { tagStrategy: strategy } });
     expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe(`localhost:32000/production/web:${expectedTag(strategy, "prod")}`);
+  });
+
+  test("the secrets checksum rolls the pods on a new value, and is keyed: not the plain SHA-256 of the values", async () => {
+    const secrets = (values: Record<string, string>) => ({ appSecrets: JSON.stringify({ web: values }) });
+    const annotation = async (values: Record<string, string>) =>
+      find((await evaluate("prod", { secrets: secrets(values) })).resources, TYPES.deployment, "app-web").inputs.spec.template.metadata.annotations["checksum/secrets"];
+    const first = await annotation({ API_KEY: "hunter2", DB_PASSWORD: "hunter3" });
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(first).not.toBe(createHash("sha256").update("hunter2\0hunter3").digest("hex"));
+    expect(await annotation({ API_KEY: "hunter2", DB_PASSWORD: "hunter3" })).toBe(first);
+    expect(await annotation({ API_KEY: "hunter4", DB_PASSWORD: "hunter3" })).not.toBe(first);
   });
 
   test("build.network reaches the docker build (host, for a daemon without a default bridge)", async () => {
@@ -158,7 +172,8 @@ describe("tag strategies and apps", () => {
   test("secret config gives the app its real secrets instead of generated ones", async () => {
     const run = await evaluate("dev", { secrets: { appSecrets: JSON.stringify({ web: { API_KEY: "sk_live_real", DB_PASSWORD: "db-real" } }) } });
     expect(find(run.resources, TYPES.secret, "app-web-secrets").inputs.stringData).toEqual({ "api-key": "sk_live_real", "db-password": "db-real" });
-    expect(ofType(run.resources, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("app-web"))).toEqual([]);
+    // The one generated value left is the checksum's key, which no config gives.
+    expect(ofType(run.resources, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("app-web")).map((r) => r.name)).toEqual(["app-web-checksum-key"]);
   });
 });
 

@@ -53,7 +53,7 @@ describe("parseConfig defaults", () => {
     if (registry.mode !== "managed") throw new Error(registry.mode);
     expect(registry.image).toBe(PINNED);
     expect(registry.nodePort).toBe(32000);
-    expect(registry.auth).toEqual({ enabled: true, username: "registry", realm: "Registry Realm" });
+    expect(registry.auth).toEqual({ enabled: true, username: "registry", realm: "Registry Realm", pullUsername: "puller" });
     expect(registry.storage).toEqual({ type: "filesystem", size: "20Gi" });
     expect(registry.ui.enabled).toBe(false);
   });

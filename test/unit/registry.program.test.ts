@@ -1,11 +1,12 @@
 import { htpasswdAccepts } from "../../lib/htpasswd";
-import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, stackConfig, TYPES } from "../harness";
+import { evaluate, Evaluation, EvaluateOptions, find, isSecretAt, k8sName, ofType, Recorded, stackConfig, TYPES } from "../harness";
 
 /** The one input of each provider resource that may hold a credential, always as a Pulumi secret. */
 const CREDENTIAL_INPUTS: Record<string, string> = {
   "docker:index/image:Image": "registry",
   "docker:index/registryImage:RegistryImage": "authConfig",
   "command:remote:Command": "connection",
+  "command:local:Command": "environment",
 };
 
 const envOf = (deployment: Recorded): Record<string, any>[] => deployment.inputs.spec.template.spec.containers[0].env;
@@ -106,8 +107,18 @@ describe("prod stack: a managed Distribution registry", () => {
     const line: string = authSecret.inputs.stringData.htpasswd;
     expect(isSecretAt(authSecret, "stringData.htpasswd")).toBe(true);
     expect(line.startsWith("pipeline:$2b$10$")).toBe(true);
-    expect(htpasswdAccepts(line, String(prod.outputs.registryPassword))).toBe(true);
+    expect(htpasswdAccepts(line, String(prod.outputs.registryPassword), "pipeline")).toBe(true);
     expect(htpasswdAccepts(line, "wrong")).toBe(false);
+  });
+
+  test("pulls get a user of their own: the pull Secrets carry it, never the push password", () => {
+    const file: string = find(prod.resources, TYPES.secret, "-auth").inputs.stringData.htpasswd;
+    expect(file.trim().split("\n").map((l) => l.split(":")[0])).toEqual(["pipeline", "puller"]);
+    const pull = JSON.parse(find(prod.resources, TYPES.secret, "-registry-pull").inputs.stringData[".dockerconfigjson"]).auths["localhost:32000"];
+    expect(pull.username).toBe("puller");
+    expect(pull.password).not.toBe(prod.outputs.registryPassword);
+    expect(htpasswdAccepts(file, pull.password, "puller")).toBe(true);
+    expect(htpasswdAccepts(file, pull.password, "pipeline")).toBe(false);
   });
 
   test("stores blobs in S3 on MinIO, with the keys only through secretKeyRef", () => {
@@ -205,11 +216,27 @@ describe("managed registry variants", () => {
     const secrets = { registryPassword: "Chosen-Password-123", s3AccessKey: "MINIOACCESSKEY000001", s3SecretKey: "minio-secret-key-chosen-000000000000" };
     const run = await evaluate("prod", { secrets });
     const randomNames = [...ofType(run.resources, "random:index/randomPassword:RandomPassword"), ...ofType(run.resources, "random:index/randomString:RandomString")].map((r) => r.name).filter((n) => n.startsWith("registry"));
-    expect(randomNames.sort()).toEqual(["registry-credentials-salt-seed", "registry-managed-http-secret"]);
+    // Only what no config can give: the pull user's password (not set here), the salt seed, the checksum key, the HTTP secret.
+    expect(randomNames.sort()).toEqual(["registry-credentials-pull-password", "registry-credentials-salt-seed", "registry-managed-checksum-key", "registry-managed-http-secret"]);
     expect(htpasswdAccepts(find(run.resources, TYPES.secret, "-auth").inputs.stringData.htpasswd, secrets.registryPassword)).toBe(true);
     expect(find(run.resources, TYPES.secret, "-env").inputs.stringData).toMatchObject({ "s3-access-key": secrets.s3AccessKey, "s3-secret-key": secrets.s3SecretKey });
     expect(run.outputs.s3AccessKey).toBeUndefined();
     expect(run.outputs.registryPassword).toBe(secrets.registryPassword);
+  });
+
+  test("a NetworkPolicy opens the registry port to all and the debug port only to the namespaces config names", async () => {
+    const policyOf = (run: Evaluation) => find(run.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "registry-managed-ingress").inputs;
+    const prod = await evaluate("prod");
+    const registry = find(prod.resources, TYPES.deployment, "registry-managed");
+    const closed = policyOf(prod);
+    expect(closed.metadata.namespace).toBe("container-registry");
+    expect(closed.spec.podSelector.matchLabels).toEqual(registry.inputs.spec.selector.matchLabels);
+    expect(closed.spec.ingress).toEqual([{ ports: [{ protocol: "TCP", port: 5000 }] }]);
+    const open = policyOf(await evaluate("prod", { overrides: { registry: { ...prodRegistry(), debugPortFrom: ["monitoring"] } } }));
+    expect(open.spec.ingress[1]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ protocol: "TCP", port: 5001 }],
+    });
   });
 
   test("garbage collection is off by default", async () => {
@@ -249,22 +276,53 @@ describe("managed registry variants", () => {
   });
 });
 
-describe.each(["dev", "prod"])("%s stack: secrets and determinism", (stack) => {
+/** Every secret set and every feature on: signing, GC, the UI, debug-port access, an exposed app. */
+const APP_SECRET_VALUES = { API_KEY: "chosen-api-key-000001", DB_PASSWORD: "chosen-db-password-01" };
+const everythingOn = (): EvaluateOptions => ({
+  overrides: {
+    registry: { ...prodRegistry(), gc: { enabled: true, kubectlImage: KUBECTL_PINNED }, debugPortFrom: ["monitoring"] },
+    images: { extraTags: ["stable"], sign: { enabled: true } },
+    apps: [{ ...(structuredClone(stackConfig("prod").apps) as Record<string, any>[])[0], service: { type: "NodePort", expose: true } }],
+  },
+  secrets: {
+    registryPassword: "Chosen-Push-Password-1",
+    registryPullPassword: "Chosen-Pull-Password-1",
+    s3AccessKey: "CHOSENACCESSKEY00001",
+    s3SecretKey: "chosen-s3-secret-key-00000000000000001",
+    cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----chosen-----END ENCRYPTED SIGSTORE PRIVATE KEY-----",
+    cosignPassword: "chosen-cosign-password",
+    appSecrets: JSON.stringify({ web: APP_SECRET_VALUES }),
+  },
+});
+
+/** Dotted paths of the string leaves of `value` that contain one of `needles`. */
+function leavesWith(value: unknown, needles: string[], at = ""): string[] {
+  if (typeof value === "string") return needles.some((n) => value.includes(n)) ? [at] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => leavesWith(v, needles, `${at}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => leavesWith(v, needles, at ? `${at}.${k}` : k));
+  return [];
+}
+
+describe.each([
+  ["dev", "dev", {}],
+  ["prod", "prod", {}],
+  ["prod with every secret set and every feature on", "prod", everythingOn()],
+] as [string, string, EvaluateOptions][])("%s stack: secrets and determinism", (_label, stack, options) => {
   test("no secret value appears outside Kubernetes Secrets, and every output carrying one is secret", async () => {
-    const run = await evaluate(stack);
-    const htpasswdLines = ofType(run.resources, TYPES.secret).flatMap((s) => (s.inputs.stringData?.htpasswd ? [s.inputs.stringData.htpasswd.trim()] : []));
-    const needles = [...run.secretValues, ...htpasswdLines.map((l: string) => l.split(":")[1])];
+    const run = await evaluate(stack, options);
+    const htpasswdLines = ofType(run.resources, TYPES.secret).flatMap((s) => (s.inputs.stringData?.htpasswd ? s.inputs.stringData.htpasswd.trim().split("\n") : []));
+    const needles = [...run.secretValues, ...Object.values(APP_SECRET_VALUES), ...htpasswdLines.map((l: string) => l.split(":")[1])];
     for (const resource of run.resources.filter((r) => r.type !== TYPES.secret)) {
-      // Providers need credentials to push or connect; those inputs may carry them, as Pulumi secrets only.
-      const credentialInput = CREDENTIAL_INPUTS[resource.type];
-      const inputs = { ...resource.inputs };
-      const carriesCredential = credentialInput && needles.some((n) => JSON.stringify(inputs[credentialInput] ?? "").includes(n));
-      if (carriesCredential) {
-        expect({ resource: resource.name, secret: isSecretAt(resource, credentialInput) }).toEqual({ resource: resource.name, secret: true });
-        delete inputs[credentialInput];
+      // Providers need credentials to push, sign or connect: only those inputs may carry them, as Pulumi secrets.
+      for (const leaf of leavesWith(resource.inputs, needles)) {
+        const allowed = CREDENTIAL_INPUTS[resource.type];
+        expect({ resource: resource.name, leaf, allowed: allowed !== undefined && leaf.startsWith(allowed), secret: isSecretAt(resource, leaf) }).toEqual({
+          resource: resource.name,
+          leaf,
+          allowed: true,
+          secret: true,
+        });
       }
-      const text = JSON.stringify(inputs);
-      for (const needle of needles) expect({ resource: resource.name, leaks: text.includes(needle) }).toEqual({ resource: resource.name, leaks: false });
     }
     for (const [key, value] of Object.entries(run.outputs)) {
       const carries = needles.some((n) => JSON.stringify(value ?? "").includes(n));
@@ -274,8 +332,8 @@ describe.each(["dev", "prod"])("%s stack: secrets and determinism", (stack) => {
   });
 
   test("two evaluations record identical inputs (htpasswd included)", async () => {
-    const first = await evaluate(stack);
-    const second = await evaluate(stack);
+    const first = await evaluate(stack, options);
+    const second = await evaluate(stack, options);
     expect(JSON.stringify(second.resources)).toBe(JSON.stringify(first.resources));
   });
 });

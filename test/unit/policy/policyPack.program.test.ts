@@ -1,4 +1,4 @@
-import { evaluate, find, TYPES } from "../../harness";
+import { evaluate, find, stackConfig, TYPES } from "../../harness";
 import { packViolations } from "../../policyHarness";
 
 describe.each(["dev", "prod"] as const)("the policy pack over what the %s stack declares", (stack) => {
@@ -24,6 +24,16 @@ test("prod with garbage collection on still passes once its image is pinned by d
   });
   expect(find(run.resources, "kubernetes:batch/v1:CronJob", "-gc")).toBeDefined();
   expect(packViolations(run.resources, "prod")).toEqual([]);
+});
+
+test("prod with GC, the UI and an app exposed on purpose passes the mandatory pack; the same app unexposed is refused by config first", async () => {
+  const web = (stackConfig("prod").apps as Record<string, any>[])[0];
+  const registry = { ...(stackConfig("prod").registry as object), gc: { enabled: true, kubectlImage: `alpine/k8s:1.31.4@sha256:${"e".repeat(64)}` } };
+  const run = await evaluate("prod", { overrides: { registry, apps: [{ ...web, service: { type: "NodePort", expose: true } }] } });
+  expect(find(run.resources, TYPES.service, "app-web").inputs.metadata.annotations).toEqual({ "microk8s-pipeline/expose": "true" });
+  expect(find(run.resources, TYPES.deployment, "registry-managed-ui")).toBeDefined();
+  expect(packViolations(run.resources, "prod")).toEqual([]);
+  await expect(evaluate("prod", { overrides: { registry, apps: [{ ...web, service: { type: "NodePort" } }] } })).rejects.toThrow("apps.0.service.type");
 });
 
 test("a deliberately broken copy of the app (latest tag, no probes, plain DB_PASSWORD) gives exactly those violations", async () => {
