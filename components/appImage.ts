@@ -56,7 +56,7 @@ export class AppImage extends pulumi.ComponentResource {
       const local = new docker.Tag(
         `${name}-tag-${extra}`,
         { sourceImage: image.imageName, targetImage: target, tagTriggers: [image.repoDigest] },
-        { parent: this },
+        { parent: this, dependsOn: args.waitFor },
       );
       new docker.RegistryImage(
         `${name}-push-${extra}`,
@@ -69,7 +69,9 @@ export class AppImage extends pulumi.ComponentResource {
           // entry (none for the addon) and fails; a bare host:port is taken as https://.
           authConfig: args.registry.password === undefined ? { address } : pulumi.secret({ address, username: args.registry.username, password: args.registry.password }),
         },
-        { parent: this },
+        // It reads the tag's digest from the registry on every update (a credential rotation included),
+        // so it waits, like the build, until a restarted registry answers again.
+        { parent: this, dependsOn: args.waitFor },
       );
     }
     this.repoDigest = image.repoDigest;

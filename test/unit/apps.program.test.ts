@@ -50,6 +50,11 @@ describe.each([
     expect(ofType(run.resources, "docker:index/registryImage:RegistryImage")).toHaveLength(1);
   });
 
+  test("the moving tag's push waits for the registry's readiness check too (it reads the digest from the registry)", () => {
+    const ready = find(run.resources, TYPES.localCommand, "-ready").name;
+    expect(find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`).dependsOn).toContain(ready);
+  });
+
   test("the moving tag's push names the registry with its http:// scheme, with credentials only where the registry has auth", () => {
     // The provider reads the tag's digest from the registry itself: a bare host is taken as https://, and
     // without an authConfig it looks for a provider-level registryAuth that the addon never has.
