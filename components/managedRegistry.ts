@@ -23,8 +23,10 @@ const REGISTRY_UID = 1000;
 
 export interface ManagedRegistryArgs {
   settings: ManagedSettings;
-  /** The htpasswd line (a Pulumi secret); required when `settings.auth.enabled`. */
+  /** The htpasswd file (a Pulumi secret); required when `settings.auth.enabled`. */
   htpasswd?: pulumi.Input<string>;
+  /** The push user, for the readiness check: it waits until the registry accepts the current credentials. */
+  probeCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** S3 (MinIO) keys as Pulumi secrets; generated when absent, for the MinIO admin to register. */
   s3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
 }
@@ -195,10 +197,17 @@ export class ManagedRegistry extends pulumi.ComponentResource {
 
     const host = managedRegistryHost(s);
     const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
-    const wait = waitForRegistryScript(`http://${host}`, s.readiness.attempts, s.readiness.intervalSeconds, hint);
+    const probe = args.probeCredentials;
+    const wait = waitForRegistryScript(`http://${host}`, s.readiness.attempts, s.readiness.intervalSeconds, hint, { authenticated: probe !== undefined });
     this.ready = new command.local.Command(
       `${name}-ready`,
-      { create: wait, update: wait, interpreter: ["/bin/sh", "-c"], triggers: [s.image, credentialsChecksum] },
+      {
+        create: wait,
+        update: wait,
+        interpreter: ["/bin/sh", "-c"],
+        triggers: [s.image, credentialsChecksum],
+        environment: probe ? { REGISTRY_AUTH: pulumi.secret(pulumi.interpolate`${probe.username}:${probe.password}`) } : undefined,
+      },
       { parent: this, dependsOn: [deployment, service] },
     );
 

@@ -72,7 +72,12 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
           secrets.s3AccessKey && secrets.s3SecretKey ? { accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey } : undefined;
         const managed = new ManagedRegistry(
           `${name}-managed`,
-          { settings: s, htpasswd: this.credentials?.htpasswd, s3Credentials },
+          {
+            settings: s,
+            htpasswd: this.credentials?.htpasswd,
+            probeCredentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
+            s3Credentials,
+          },
           child,
         );
         this.host = managed.host;

@@ -1,9 +1,11 @@
 /**
  * Runs one stack operation on the real program under the real engine, in a process of its own so that
  * each operation loads `index.js` afresh, as `pulumi up` would. An Automation API inline program: the
- * engine needs no language host. Prints one JSON line (the result) last.
- *   node driver.js preview|preview-no-changes|up|destroy PROJECT_DIR STACK
+ * engine needs no language host. Writes its result as JSON to RESULT_FILE (a pipe would lose the end of a
+ * large result when the process exits, and the Automation API keeps handles open, so it must exit).
+ *   node driver.js preview|preview-no-changes|up|destroy PROJECT_DIR STACK RESULT_FILE
  */
+import * as fs from "fs";
 import * as path from "path";
 import { EngineEvent, LocalWorkspace } from "@pulumi/pulumi/automation";
 
@@ -57,13 +59,9 @@ async function main(): Promise<DriverResult> {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`\n${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error) => {
-    process.stdout.write(`\n${JSON.stringify({ ok: false, stdout: "", error: String(error?.stack ?? error), changes: {}, steps: [] })}\n`);
-    process.exit(0);
-  },
-);
+function finish(result: DriverResult): never {
+  fs.writeFileSync(process.argv[5], JSON.stringify(result));
+  process.exit(0);
+}
+
+main().then(finish, (error) => finish({ ok: false, stdout: "", error: String(error?.stack ?? error), changes: {}, steps: [] }));

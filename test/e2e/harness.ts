@@ -177,13 +177,12 @@ export class E2eEnvironment {
   /** One stack operation through the driver, in a fresh process. */
   async op(operation: "preview" | "preview-no-changes" | "up" | "destroy", stack: string): Promise<DriverResult> {
     const driver = path.join(this.projectDir, "test", "e2e", "driver.js");
-    const result = await run(process.execPath, [driver, operation, this.projectDir, stack], { env: this.engineEnv(), cwd: this.projectDir, timeoutMs: 900_000 });
-    const last = result.stdout.trim().split("\n").pop() ?? "";
-    try {
-      return JSON.parse(last) as DriverResult;
-    } catch {
-      throw new Error(`driver ${operation} ${stack} printed no result (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-    }
+    const resultFile = path.join(this.root, `result-${process.hrtime.bigint()}.json`);
+    const result = await run(process.execPath, [driver, operation, this.projectDir, stack, resultFile], { env: this.engineEnv(), cwd: this.projectDir, timeoutMs: 900_000 });
+    if (!fs.existsSync(resultFile)) throw new Error(`driver ${operation} ${stack} wrote no result (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    const parsed = JSON.parse(fs.readFileSync(resultFile, "utf8")) as DriverResult;
+    fs.rmSync(resultFile);
+    return parsed;
   }
 
   /** The Pulumi CLI in the project, with the engine's environment. */

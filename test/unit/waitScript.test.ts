@@ -9,9 +9,9 @@ function listen(status: number): Promise<http.Server> {
 }
 
 /** Async, so the in-process server can answer while the script runs. */
-function runScript(script: string): Promise<{ status: number; stdout: string; stderr: string }> {
+function runScript(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("/bin/sh", ["-c", script], { timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile("/bin/sh", ["-c", script], { timeout: 30_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const status = error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0;
       resolve({ status, stdout, stderr });
     });
@@ -38,6 +38,29 @@ describe("waitForRegistryScript", () => {
       const run = await runScript(waitForRegistryScript(`http://127.0.0.1:${port}`, 2, 1, "Check the pods."));
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`registry http://127.0.0.1:${port}/v2/ did not answer 200 or 401 after 2 attempts 1s apart (last status: 503). Check the pods.`);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("authenticated, it waits for a registry that accepts $REGISTRY_AUTH: 401 (old htpasswd) is not ready", async () => {
+    // Answers 401 until the new credential is live (the third request), as a restarting registry would.
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      res.writeHead(requests >= 3 && req.headers.authorization === `Basic ${Buffer.from("ci:new-pass").toString("base64")}` ? 200 : 401).end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const script = waitForRegistryScript(`http://127.0.0.1:${port}`, 5, 1, "hint", { authenticated: true });
+      expect(script).not.toContain("new-pass");
+      const run = await runScript(script, { REGISTRY_AUTH: "ci:new-pass" });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain("answered 200 after 3 attempt(s)");
+      const failed = await runScript(waitForRegistryScript(`http://127.0.0.1:${port}`, 2, 1, "hint", { authenticated: true }), { REGISTRY_AUTH: "ci:old-pass" });
+      expect(failed.status).toBe(1);
+      expect(failed.stderr).toContain("did not answer 200 with the push credentials after 2 attempts");
     } finally {
       server.close();
     }
