@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AppSettings } from "../config/appsSchema";
-import { isDigestPinned } from "../config/primitives";
+import { isDigestPinned } from "../lib/imageRef";
 import type { PipelineSecrets } from "../config/load";
 import type { AppBuildPlan } from "../lib/appBuildPlan";
 import { AppImage } from "./appImage";

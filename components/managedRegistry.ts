@@ -10,11 +10,11 @@ import {
   ENV_SECRET_KEYS,
   HTPASSWD_DIR,
   HTPASSWD_KEY,
-  imageTag,
   REGISTRY_DEBUG_PORT,
   REGISTRY_PORT,
   registryEnv,
 } from "../lib/registryEnv";
+import { parse } from "../lib/imageRef";
 import { waitForRegistryScript } from "../lib/waitScript";
 import { RegistryGc } from "./registryGc";
 import { RegistryUi } from "./registryUi";
@@ -51,7 +51,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const s = args.settings;
     if (s.auth.enabled && args.htpasswd === undefined) throw new Error(`${name}: auth is enabled but no htpasswd was given`);
     const child = { parent: this };
-    const { selector, labels } = standardLabels("registry", name, "registry", imageTag(s.image));
+    const { selector, labels } = standardLabels("registry", name, "registry", parse(s.image).tag);
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, child);
     const namespace = ns.metadata.name;

@@ -3,7 +3,7 @@ import { ConfigError, describeIssues } from "./errors";
 import type { TagStrategy } from "../lib/tags";
 import { AppSettings, appsSchema, imagesSchema, tagStrategySchema } from "./appsSchema";
 import * as semver from "semver";
-import { isDigestPinned } from "./primitives";
+import { isDigestPinned } from "../lib/imageRef";
 import { ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
 
 export const PROJECT = "microk8s-pipeline";

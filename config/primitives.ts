@@ -21,6 +21,3 @@ export const labelValue = (what: string) =>
     .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, {
       error: `must fit a Kubernetes label value ([A-Za-z0-9_.-], starting and ending alphanumeric; no '+'), as the ${what} label carries it`,
     });
-
-/** An image reference pinned by digest. */
-export const isDigestPinned = (image: string) => /@sha256:[a-f0-9]{64}$/.test(image);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
+import { isFloating } from "../lib/imageRef";
 import { dnsLabel, imageReference, namespaceName } from "./primitives";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
@@ -15,7 +16,7 @@ const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `mu
 const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
 const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
 const imageRef = imageReference("registry:2.8.3")
-  .refine((v) => !/:latest$/.test(v) && /[:@]/.test(v.split("/").pop() ?? ""), {
+  .refine((v) => !isFloating(v), {
     error: "must be pinned to a version tag or digest (not latest, not untagged)",
   });
 const hostPort = z

@@ -1,4 +1,5 @@
 import type { ManagedSettings } from "../config/registrySchema";
+import { registryMajorVersion } from "./imageRef";
 
 export const REGISTRY_PORT = 5000;
 /** The debug server carries /debug/health and /metrics, and needs no credentials, so probes use it. */
@@ -19,18 +20,6 @@ export interface EnvVar<N = string> {
   name: string;
   value?: string;
   valueFrom?: { secretKeyRef: { name: N; key: string } };
-}
-
-/** The tag of an image reference (`registry:2.8.3@sha256:...` -> `2.8.3`), undefined when it has none. */
-export function imageTag(image: string): string | undefined {
-  const last = (image.split("/").pop() ?? image).split("@")[0];
-  return last.includes(":") ? last.split(":").pop() : undefined;
-}
-
-/** Major version of a Distribution image reference, 2 when the tag does not say (digest-only). */
-export function registryMajorVersion(image: string): number {
-  const tag = /:(v?)(\d+)(\.[^/@]*)?(@|$)/.exec(image.split("/").pop() ?? "");
-  return tag ? Number(tag[2]) : 2;
 }
 
 const plain = (name: string, value: string | number | boolean): EnvVar<never> => ({ name, value: String(value) });

@@ -1,12 +1,8 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 import { environmentSchema, isProd } from "../environment";
+import { isDistributionImage } from "../../lib/imageRef";
 import { podSpecOf } from "../workloads";
 
-/** The CNCF Distribution image, by its usual names. */
-export function isDistributionImage(image: string): boolean {
-  const repo = image.split("@")[0].replace(/:[^/:]+$/, "");
-  return /(^|\/)(registry|distribution\/distribution)$/.test(repo);
-}
 
 /** A prod registry without auth lets anyone on the network push what the cluster will run. */
 export function registryAuthInProd(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {

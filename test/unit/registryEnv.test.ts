@@ -1,7 +1,7 @@
 import { parseConfig } from "../../config";
 import type { ManagedSettings } from "../../config/registrySchema";
 import { parseBytes, parseMillicores } from "../../lib/quantity";
-import { imageTag, registryEnv, registryMajorVersion } from "../../lib/registryEnv";
+import { registryEnv } from "../../lib/registryEnv";
 
 function managed(registry: Record<string, unknown>): ManagedSettings {
   // The env rendering does not depend on the environment; dev spares the prod digest rule.
@@ -46,23 +46,7 @@ describe("registryEnv", () => {
     const env = byName(registryEnv(managed({ auth: { enabled: false }, metrics: false }), "s"));
     expect(Object.keys(env).filter((k) => k.startsWith("REGISTRY_AUTH") || k.includes("PROMETHEUS"))).toEqual([]);
   });
-
-  test.each([
-    ["registry:2.8.3", 2],
-    ["registry:3.0.0", 3],
-    ["mirror.example.invalid:5000/library/registry:3.0.0-rc.1", 3],
-    ["registry@sha256:" + "a".repeat(64), 2],
-  ])("major version of %s is %i", (image, major) => {
-    expect(registryMajorVersion(image)).toBe(major);
-  });
 });
-
-test.each([
-  ["registry:2.8.3", "2.8.3"],
-  ["registry:2.8.3@sha256:" + "a".repeat(64), "2.8.3"],
-  ["mirror.example.invalid:5000/library/registry:3.0.0", "3.0.0"],
-  ["registry@sha256:" + "a".repeat(64), undefined],
-])("tag of %s is %s", (image, tag) => expect(imageTag(image)).toBe(tag));
 
 describe("quantities", () => {
   test.each([
