@@ -10,10 +10,11 @@ const { config, secrets, builds } = loadConfig(__dirname);
 
 const registry = new PrivateRegistry("registry", { settings: config.registry, secrets });
 
-const namespaces = new Map(
+// One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
+const namespaces: Record<string, AppNamespace> = Object.fromEntries(
   [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
     ns,
-    new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.credentials?.pullDockerConfigJson }),
+    new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }),
   ]),
 );
 
@@ -23,9 +24,9 @@ const apps = config.apps.map(
       app,
       build: builds.get(app.name),
       registry,
-      namespace: namespaces.get(app.namespace) as AppNamespace,
-      secrets,
-      sign: config.sign,
+      namespace: namespaces[app.namespace],
+      appSecret: secrets.appSecret,
+      sign: secrets.signing,
     }),
 );
 

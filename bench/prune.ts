@@ -11,7 +11,7 @@ import * as path from "path";
 import { mapLimit } from "../prune/http";
 import { DOCKER, REPO_ROOT } from "../test/integration/docker";
 import { startPlainRegistry } from "../test/integration/plainRegistry";
-import { FixtureWriter, tagsOf } from "./registryFixtures";
+import { FixtureWriter, tagsOf } from "../test/integration/registryFixtures";
 
 const REPOS = Number(process.env.REPOS ?? 20);
 const TAGS = Number(process.env.TAGS ?? 50);

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { AppSettings } from "../config/appsSchema";
-import { isDigestPinned } from "../lib/imageRef";
 import type { PipelineSecrets } from "../config/load";
-import type { AppBuildPlan } from "../lib/appBuildPlan";
+import { AppBuildPlan, pullPolicyFor } from "../lib/appBuildPlan";
+import { secretKeyFor } from "../lib/appEnv";
 import { AppImage } from "./appImage";
 import type { AppNamespace } from "./appNamespace";
 import { AppWorkload } from "./appWorkload";
 import { ImageSignature } from "./imageSignature";
+import { givenOrGenerated } from "./secretValue";
 import type { RegistryAccess } from "./privateRegistry";
 
 export interface AppDeploymentArgs {
@@ -16,10 +16,10 @@ export interface AppDeploymentArgs {
   build?: AppBuildPlan;
   registry: RegistryAccess;
   namespace: AppNamespace;
-  /** Where `appSecrets.<app>.<NAME>` come from; missing ones are generated. */
-  secrets: PipelineSecrets;
-  /** Sign the pushed digest with cosign before the workload runs it. */
-  sign: boolean;
+  /** `appSecrets.<app>.<NAME>` from secret config; missing ones are generated. */
+  appSecret?: PipelineSecrets["appSecret"];
+  /** The cosign key and its password: sign the pushed digest before the workload runs it. */
+  sign?: { privateKey: pulumi.Input<string>; password: pulumi.Input<string> };
 }
 
 /** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
@@ -63,8 +63,8 @@ export class AppDeployment extends pulumi.ComponentResource {
           `${name}-signature`,
           {
             imageDigestRef: built.repoDigest,
-            privateKey: args.secrets.cosignPrivateKey as pulumi.Output<string>,
-            password: args.secrets.cosignPassword as pulumi.Output<string>,
+            privateKey: args.sign.privateKey,
+            password: args.sign.password,
             dockerConfigJson: args.registry.credentials?.pushDockerConfigJson,
             allowHttpRegistry: args.registry.insecure,
           },
@@ -72,15 +72,16 @@ export class AppDeployment extends pulumi.ComponentResource {
         );
         this.signed = signature.signed;
       }
+    } else if (app.image) {
+      this.image = pulumi.output(app.image);
     } else {
-      this.image = pulumi.output(app.image as string);
+      throw new Error(`${name}: the app has neither a build plan nor an image`);
     }
 
     const secretValues = Object.fromEntries(
       app.secretEnv.map((env) => [
         env,
-        args.secrets.appSecret?.(app.name, env) ??
-          new random.RandomPassword(`${name}-${env.toLowerCase().replace(/_/g, "-")}`, { length: 32, special: false }, child).result,
+        givenOrGenerated(`${name}-${secretKeyFor(env)}`, args.appSecret?.(app.name, env), this),
       ]),
     );
     const workload = new AppWorkload(
@@ -89,8 +90,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         app,
         namespace: args.namespace.name,
         image: this.image,
-        imagePullPolicy: args.build || isDigestPinned(app.image ?? "") ? "IfNotPresent" : "Always",
-        version: app.version,
+        imagePullPolicy: pullPolicyFor(app),
         pullSecretName: args.namespace.pullSecretName,
         secretValues,
         waitFor: this.signed ? [this.signed] : [],

@@ -36,7 +36,6 @@ export interface AppImageArgs {
 export class AppImage extends pulumi.ComponentResource {
   /** `repo@sha256:...`: what Deployments run. */
   public readonly repoDigest: pulumi.Output<string>;
-  public readonly imageName: pulumi.Output<string>;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:images:AppImage", name, {}, opts);
@@ -75,7 +74,6 @@ export class AppImage extends pulumi.ComponentResource {
       );
     }
     this.repoDigest = image.repoDigest;
-    this.imageName = image.imageName;
-    this.registerOutputs({ repoDigest: this.repoDigest, imageName: this.imageName });
+    this.registerOutputs({ repoDigest: this.repoDigest });
   }
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PART_OF } from "../lib/k8sSpec";
+import { managedLabels } from "../lib/k8sSpec";
 
 export interface AppNamespaceArgs {
   /** The namespace's name, from config (several apps may share it). */
@@ -16,7 +16,7 @@ export class AppNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppNamespace", name, {}, opts);
-    const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
+    const labels = managedLabels();
     const ns = new k8s.core.v1.Namespace(`${name}`, { metadata: { name: args.namespace, labels } }, { parent: this });
     this.name = ns.metadata.name;
     if (args.dockerConfigJson !== undefined) {

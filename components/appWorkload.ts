@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { AppSettings } from "../config/appsSchema";
 import { appEnv, secretKeyFor } from "../lib/appEnv";
 import { secretsChecksum } from "../lib/checksum";
 import { EXPOSE_ANNOTATION } from "../lib/patterns";
+import { givenOrGenerated } from "./secretValue";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
 const APP_UID = 1000;
@@ -14,8 +14,6 @@ export interface AppWorkloadArgs {
   namespace: pulumi.Input<string>;
   /** `repo@sha256:...`: a new digest rolls the pods, nothing else does. */
   image: pulumi.Input<string>;
-  /** The version label: the app's version, or the tag it was deployed from. */
-  version: string;
   /** IfNotPresent for a digest; Always for a prebuilt image deployed by a mutable tag. */
   imagePullPolicy: "IfNotPresent" | "Always";
   /** The namespace's pull Secret, when the registry has auth. */
@@ -29,14 +27,13 @@ export interface AppWorkloadArgs {
 /** One app: its Secret, a Deployment pinned by digest with probes, limits and a restricted context, and a Service. */
 export class AppWorkload extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
-  public readonly deploymentName: pulumi.Output<string>;
 
   constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppWorkload", name, {}, opts);
     const app = args.app;
-    const std = standardLabels(app.name, name, "app", args.version);
+    const std = standardLabels(app.name, name, "app", app.version);
     const selector = { app: app.name, ...std.selector };
-    const labels = { app: app.name, version: args.version, ...std.labels };
+    const labels = { app: app.name, version: app.version, ...std.labels };
     const probePort = app.probes.port ?? "http";
 
     const secret =
@@ -52,10 +49,10 @@ export class AppWorkload extends pulumi.ComponentResource {
           )
         : undefined;
     // A changed secret value must restart the pods, which read env only at start.
-    const checksumKey = secret ? new random.RandomPassword(`${name}-checksum-key`, { length: 32, special: false }, { parent: this }).result : undefined;
+    const checksumKey = secret ? givenOrGenerated(`${name}-checksum-key`, undefined, this) : undefined;
     const secretsVersion = secret && checksumKey ? secretsChecksum(checksumKey, app.secretEnv.map((env) => args.secretValues[env])) : undefined;
 
-    const deployment = new k8s.apps.v1.Deployment(
+    new k8s.apps.v1.Deployment(
       `${name}`,
       {
         metadata: { namespace: args.namespace, labels },
@@ -101,7 +98,6 @@ export class AppWorkload extends pulumi.ComponentResource {
       { parent: this },
     );
     this.serviceName = service.metadata.name;
-    this.deploymentName = deployment.metadata.name;
-    this.registerOutputs({ serviceName: this.serviceName, deploymentName: this.deploymentName });
+    this.registerOutputs({ serviceName: this.serviceName });
   }
 }

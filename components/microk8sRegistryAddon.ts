@@ -19,10 +19,10 @@ export interface MicroK8sRegistryAddonArgs {
   storageClass?: string;
   /** Run `microk8s` on the cluster host over SSH instead of locally. */
   ssh?: AddonSshArgs;
-  /** host:port that Docker and the kubelet use; the addon always serves localhost:32000. */
-  host?: string;
+  /** host:port that Docker and the kubelet use (config's registry.host, by default the addon's NodePort). */
+  host: string;
   /** Bounded wait for `/v2/`, so a broken addon fails the update instead of the first push. */
-  readiness?: { attempts: number; intervalSeconds: number };
+  readiness: { attempts: number; intervalSeconds: number };
 }
 
 /**
@@ -37,8 +37,7 @@ export class MicroK8sRegistryAddon extends pulumi.ComponentResource {
 
   constructor(name: string, args: MicroK8sRegistryAddonArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:MicroK8sRegistryAddon", name, {}, opts);
-    const host = args.host ?? "localhost:32000";
-    const readiness = args.readiness ?? { attempts: 60, intervalSeconds: 5 };
+    const { host, readiness } = args;
     const enable = addonEnableCommand(args.size, args.storageClass);
     const waitScript = waitForRegistryScript(`http://${host}`, readiness.attempts, readiness.intervalSeconds, ADDON_HINT);
 

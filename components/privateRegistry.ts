@@ -4,6 +4,7 @@ import type { PipelineSecrets } from "../config/load";
 import { ManagedRegistry } from "./managedRegistry";
 import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
 import { RegistryCredentials } from "./registryCredentials";
+import { registryReadiness } from "./registryReadiness";
 
 export interface PrivateRegistryArgs {
   settings: RegistrySettings;
@@ -21,6 +22,8 @@ export interface RegistryAccess {
   ready?: pulumi.Resource;
   /** Plain HTTP (the addon and the managed NodePort); an external registry is expected to have TLS. */
   insecure: boolean;
+  /** `.dockerconfigjson` for the pull Secrets in app namespaces; absent for a registry without auth. */
+  pullDockerConfigJson?: pulumi.Output<string>;
 }
 
 /**
@@ -32,6 +35,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
   public readonly credentials?: RegistryCredentials;
   public readonly ready?: pulumi.Resource;
   public readonly insecure: boolean;
+  public readonly pullDockerConfigJson?: pulumi.Output<string>;
   public readonly uiServiceName?: pulumi.Output<string>;
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
 
@@ -92,9 +96,21 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
             ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host }, child)
             : undefined;
         this.host = pulumi.output(s.host);
+        // The same bounded wait as the other modes: an unreachable registry fails before the first push.
+        this.ready = registryReadiness(
+          `${name}-ready`,
+          {
+            url: `https://${s.host}`,
+            readiness: s.readiness,
+            hint: `Check that ${s.host} is reachable from this machine and serves TLS`,
+            credentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
+          },
+          child,
+        );
         break;
       }
     }
+    this.pullDockerConfigJson = this.credentials?.pullDockerConfigJson;
     this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName });
   }
 }

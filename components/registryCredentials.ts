@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { dockerConfigJson } from "../lib/dockerConfig";
 import { htpasswdEntry } from "../lib/htpasswd";
+import { givenOrGenerated } from "./secretValue";
 
 export interface RegistryCredentialsArgs {
   /** The user that pushes (and, for registry-prune and the UI, deletes). */
@@ -34,17 +34,15 @@ export class RegistryCredentials extends pulumi.ComponentResource {
 
   constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:RegistryCredentials", name, {}, opts);
-    const child = { parent: this };
-    const generated = (suffix: string) => new random.RandomPassword(`${name}-${suffix}`, { length: 32, special: false }, child).result;
     this.username = pulumi.output(args.username);
-    this.password = pulumi.secret(args.password ?? generated("password"));
+    this.password = givenOrGenerated(`${name}-password`, args.password, this);
     const config = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
       pulumi.secret(pulumi.all([args.server, user, password]).apply(([server, u, p]) => dockerConfigJson(server, u, p)));
     this.pushDockerConfigJson = config(this.username, this.password);
 
     if (args.htpasswd) {
-      const pullPassword = pulumi.secret(args.htpasswd.pullPassword ?? generated("pull-password"));
-      const saltSeed = generated("salt-seed");
+      const pullPassword = givenOrGenerated(`${name}-pull-password`, args.htpasswd.pullPassword, this);
+      const saltSeed = givenOrGenerated(`${name}-salt-seed`, undefined, this);
       this.htpasswd = pulumi.secret(
         pulumi
           .all([this.username, this.password, args.htpasswd.pullUsername, pullPassword, saltSeed])

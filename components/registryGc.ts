@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceSettings } from "../config/registrySchema";
+import type { ResourceSettings } from "../config/primitives";
 import { gcScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 

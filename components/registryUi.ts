@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceSettings } from "../config/registrySchema";
+import type { ResourceSettings } from "../config/primitives";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
 /** nginx in joxit/docker-registry-ui listens on 80 as root, on NGINX_LISTEN_PORT as non-root. */

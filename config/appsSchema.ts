@@ -2,8 +2,7 @@ import { z } from "zod";
 import { DOCKER_TAG } from "../lib/patterns";
 import { looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
-import { dnsLabel, imageReference, labelValue, namespaceName } from "./primitives";
-import { resourcesSchema } from "./registrySchema";
+import { dnsLabel, imageReference, labelValue, namespaceName, resourcesSchema } from "./primitives";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
 const tag = z.string().regex(DOCKER_TAG, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
@@ -114,4 +113,3 @@ export const imagesSchema = z
   .prefault({});
 
 export type AppSettings = z.infer<typeof appSchema>;
-export type ImagesSettings = z.infer<typeof imagesSchema>;

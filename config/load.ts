@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppBuildPlan, BuildPlanError, planAppBuild } from "../lib/appBuildPlan";
-import { ConfigError, parseConfig, PipelineConfig, PROJECT, RawConfig } from "./index";
+import { ConfigError } from "./errors";
+import { parseConfig, PipelineConfig, PROJECT, RawConfig } from "./parse";
 
 /** Secret config: read only as Pulumi secrets, so their values never reach a log line or a plain output. */
 export interface PipelineSecrets {
@@ -16,6 +17,8 @@ export interface PipelineSecrets {
   /** cosign key pair's private half and its password, for images.sign. */
   cosignPrivateKey?: pulumi.Output<string>;
   cosignPassword?: pulumi.Output<string>;
+  /** Both cosign secrets, present exactly when images.sign.enabled (validation requires them then). */
+  signing?: { privateKey: pulumi.Output<string>; password: pulumi.Output<string> };
   /** `appSecrets.<app>.<NAME>`, or undefined when not set (the program then generates one). */
   appSecret?: (app: string, name: string) => pulumi.Output<string> | undefined;
 }
@@ -151,5 +154,9 @@ export function loadConfig(projectDir: string): LoadedConfig {
   const { plans, problems } = buildPlans(config, projectDir);
   const all = [...unknown, ...secretProblems(config), ...problems];
   if (all.length > 0) throw new ConfigError(stack, all);
-  return { config, secrets: readSecrets(pulumiConfig), builds: plans };
+  const secrets = readSecrets(pulumiConfig);
+  if (config.sign && secrets.cosignPrivateKey && secrets.cosignPassword) {
+    secrets.signing = { privateKey: secrets.cosignPrivateKey, password: secrets.cosignPassword };
+  }
+  return { config, secrets, builds: plans };
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { DNS_LABEL, IMAGE_REF } from "../lib/patterns";
+import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
-/** Zod types both schemas use. */
+/** Zod types the schemas share: names, quantities, resources, addresses. */
 export const dnsLabel = z.string().regex(DNS_LABEL, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 
 export const imageReference = (example: string) => z.string().regex(IMAGE_REF, { error: `must be an image reference such as ${example}` });
@@ -21,3 +22,41 @@ export const labelValue = (what: string) =>
     .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, {
       error: `must fit a Kubernetes label value ([A-Za-z0-9_.-], starting and ending alphanumeric; no '+'), as the ${what} label carries it`,
     });
+
+/** A Kubernetes memory or storage quantity (`128Mi`, `20Gi`). */
+export const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
+/** A Kubernetes CPU quantity (`100m`, `1`). */
+export const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
+export const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
+/** `host[:port]` as Docker names a registry, with the port in range. */
+export const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" })
+  .refine((v) => !v.includes(":") || (Number(v.split(":")[1]) >= 1 && Number(v.split(":")[1]) <= 65535), { error: "must have a port in 1-65535" });
+
+export interface ResourceDefaults {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/** Requests and limits; a request above its limit is refused by the API server, so it is refused here first. */
+export function resourcesSchema(defaults: ResourceDefaults) {
+  const pair = (d: { cpu: string; memory: string }) =>
+    z.strictObject({ cpu: cpu.default(d.cpu), memory: bytes.default(d.memory) }).prefault({});
+  return z
+    .strictObject({ requests: pair(defaults.requests), limits: pair(defaults.limits) })
+    .prefault({})
+    .superRefine((r, ctx) => {
+      const [memRequest, memLimit] = [parseBytes(r.requests.memory), parseBytes(r.limits.memory)];
+      const [cpuRequest, cpuLimit] = [parseMillicores(r.requests.cpu), parseMillicores(r.limits.cpu)];
+      if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
+        ctx.addIssue({ code: "custom", path: ["requests", "memory"], input: r.requests.memory, message: `must not exceed limits.memory (${r.limits.memory})` });
+      }
+      if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+        ctx.addIssue({ code: "custom", path: ["requests", "cpu"], input: r.requests.cpu, message: `must not exceed limits.cpu (${r.limits.cpu})` });
+      }
+    });
+}
+
+/** Requests and limits as validated config. */
+export type ResourceSettings = z.infer<ReturnType<typeof resourcesSchema>>;

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
 import { isFloating } from "../lib/imageRef";
-import { dnsLabel, imageReference, namespaceName } from "./primitives";
-import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
+import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, resourcesSchema } from "./primitives";
+import { parseBytes } from "../lib/quantity";
 
+/** Where the MicroK8s registry addon always serves: its NodePort on the node. */
+export const ADDON_HOST = "localhost:32000";
+/** Bounded wait for `/v2/`: five minutes by default. */
+export const READINESS_DEFAULTS = { attempts: 60, intervalSeconds: 5 } as const;
 /** The MicroK8s registry addon refuses a smaller volume. */
 export const ADDON_MIN_SIZE = "20Gi";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
@@ -12,47 +16,15 @@ export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
 export const DEFAULT_KUBECTL_IMAGE = "alpine/k8s:1.31.4";
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
-const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
-const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
-const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
 const imageRef = imageReference("registry:2.8.3")
   .refine((v) => !isFloating(v), {
     error: "must be pinned to a version tag or digest (not latest, not untagged)",
   });
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" })
-  .refine((v) => !v.includes(":") || (Number(v.split(":")[1]) >= 1 && Number(v.split(":")[1]) <= 65535), { error: "must have a port in 1-65535" });
-
-export interface ResourceDefaults {
-  requests: { cpu: string; memory: string };
-  limits: { cpu: string; memory: string };
-}
-
-/** Requests and limits; a request above its limit is refused by the API server, so it is refused here first. */
-export function resourcesSchema(defaults: ResourceDefaults) {
-  const pair = (d: { cpu: string; memory: string }) =>
-    z.strictObject({ cpu: cpu.default(d.cpu), memory: bytes.default(d.memory) }).prefault({});
-  return z
-    .strictObject({ requests: pair(defaults.requests), limits: pair(defaults.limits) })
-    .prefault({})
-    .superRefine((r, ctx) => {
-      const [memRequest, memLimit] = [parseBytes(r.requests.memory), parseBytes(r.limits.memory)];
-      const [cpuRequest, cpuLimit] = [parseMillicores(r.requests.cpu), parseMillicores(r.limits.cpu)];
-      if (memRequest !== undefined && memLimit !== undefined && memRequest > memLimit) {
-        ctx.addIssue({ code: "custom", path: ["requests", "memory"], input: r.requests.memory, message: `must not exceed limits.memory (${r.limits.memory})` });
-      }
-      if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
-        ctx.addIssue({ code: "custom", path: ["requests", "cpu"], input: r.requests.cpu, message: `must not exceed limits.cpu (${r.limits.cpu})` });
-      }
-    });
-}
-
 /** How long to wait for `/v2/` after the registry is created: bounded, so a broken registry fails the update. */
 const readinessSchema = z
   .strictObject({
-    attempts: z.number().int().min(1).max(600).default(60),
-    intervalSeconds: z.number().int().min(1).max(60).default(5),
+    attempts: z.number().int().min(1).max(600).default(READINESS_DEFAULTS.attempts),
+    intervalSeconds: z.number().int().min(1).max(60).default(READINESS_DEFAULTS.intervalSeconds),
   })
   .prefault({});
 
@@ -71,7 +43,7 @@ const addonSchema = z.strictObject({
     }),
   storageClass: dnsLabel.optional(),
   ssh: sshSchema.optional(),
-  host: hostPort.default("localhost:32000"),
+  host: hostPort.default(ADDON_HOST),
   readiness: readinessSchema,
 });
 
@@ -188,10 +160,7 @@ export const registrySchema = z.discriminatedUnion("mode", [addonSchema, managed
 });
 
 export type RegistrySettings = z.infer<typeof registrySchema>;
-export type AddonSettings = z.infer<typeof addonSchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
-export type ExternalSettings = z.infer<typeof externalSchema>;
-export type ResourceSettings = ManagedSettings["resources"];
 
 /** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */
 export function managedRegistryHost(settings: Pick<ManagedSettings, "host" | "nodePort">): string {

@@ -1,8 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { AppSettings } from "../config/appsSchema";
 import { GitInfo, readGitInfo } from "./git";
+import { isDigestPinned } from "./imageRef";
 import { primaryTag, TagStrategy } from "./tags";
+
+/** What the plan reads of an app's validated settings (config's AppSettings has this shape). */
+export interface BuildableApp {
+  version: string;
+  tag?: string;
+  image?: string;
+  build?: { context: string; dockerfile?: string; args: Record<string, string>; target?: string; platform?: string; network?: string };
+}
 
 /** Everything an app's image build needs, decided before any resource is registered. */
 export interface AppBuildPlan {
@@ -37,7 +45,7 @@ const inside = (file: string, dir: string) => {
  * (`build.context`, `build.dockerfile`), so config validation reports it before any resource exists.
  * Git is read for the tag strategies that need it, and otherwise only for the image's REVISION label.
  */
-export function planAppBuild(app: AppSettings, inputs: BuildPlanInputs): AppBuildPlan {
+export function planAppBuild(app: BuildableApp, inputs: BuildPlanInputs): AppBuildPlan {
   const build = app.build;
   if (!build) throw new BuildPlanError("build", "the app has no build (it deploys a prebuilt image)");
   const context = path.resolve(inputs.projectDir, build.context);
@@ -88,4 +96,12 @@ export class BuildPlanError extends Error {
   constructor(readonly key: string, message: string) {
     super(message);
   }
+}
+
+/**
+ * IfNotPresent for what names one image (a built app's digest, a prebuilt image by digest); Always for a
+ * prebuilt image by tag, which may move under the same name.
+ */
+export function pullPolicyFor(app: Pick<BuildableApp, "build" | "image">): "IfNotPresent" | "Always" {
+  return app.build || isDigestPinned(app.image ?? "") ? "IfNotPresent" : "Always";
 }

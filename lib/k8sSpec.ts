@@ -2,14 +2,18 @@
 
 export const PART_OF = "microk8s-pipeline";
 
+/** What every object of this program carries: which system it belongs to and what manages it. */
+export function managedLabels(): Record<string, string> {
+  return { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };
+}
+
 /** The `app.kubernetes.io/*` labels; `selector` is the stable subset a Deployment selects on. */
 export function standardLabels(name: string, instance: string, component: string, version?: string) {
   const selector = { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
   const labels: Record<string, string> = {
     ...selector,
     "app.kubernetes.io/component": component,
-    "app.kubernetes.io/part-of": PART_OF,
-    "app.kubernetes.io/managed-by": "pulumi",
+    ...managedLabels(),
   };
   if (version) labels["app.kubernetes.io/version"] = version;
   return { selector, labels };

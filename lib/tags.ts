@@ -1,6 +1,5 @@
 import * as semver from "semver";
 import type { GitInfo } from "./git";
-import { DOCKER_TAG } from "./patterns";
 
 export const TAG_STRATEGIES = ["semver", "git", "date", "env", "combined"] as const;
 export type TagStrategy = (typeof TAG_STRATEGIES)[number];
@@ -55,8 +54,4 @@ export function primaryTag(inputs: TagInputs): string {
       return `v${cleanVersion(inputs.version)}-git-${git.shortSha}${dirtySuffix(git)}`;
     }
   }
-}
-
-export function isValidTag(tag: string): boolean {
-  return DOCKER_TAG.test(tag);
 }

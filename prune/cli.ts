@@ -143,7 +143,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(buildCommand().helpInformation());
       return 0;
     }
-    io.err(`registry-prune: ${e.message.replace(/^error: /, "")}`);
+    // The client knows nothing of its caller; what to do about an answer is said here, in the CLI's terms.
+    const advice = error instanceof RegistryError && error.kind === "unauthorized" ? ": check --username and the password (REGISTRY_PASSWORD or --password-stdin)" : "";
+    io.err(`registry-prune: ${e.message.replace(/^error: /, "")}${advice}`);
     return 2;
   }
 }

@@ -129,7 +129,7 @@ export class RegistryClient {
   /** Throws the error a person can act on for 401 and 404 NAME_UNKNOWN; returns other answers. */
   checked(answer: Answer, what: string, repo?: string): Answer {
     if (answer.status === 401) {
-      throw new RegistryError("unauthorized", `${what}: the registry answered 401: check --username and the password (REGISTRY_PASSWORD or --password-stdin)`, 401);
+      throw new RegistryError("unauthorized", `${what}: the registry answered 401`, 401);
     }
     if (answer.status === 404 && repo && answer.body.includes("NAME_UNKNOWN")) {
       throw new RegistryError("repo-not-found", `repository ${repo} does not exist in ${this.baseUrl} (404 NAME_UNKNOWN)`, 404);

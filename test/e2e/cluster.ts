@@ -42,6 +42,16 @@ function asRecorded(object: any): Recorded {
 }
 
 const firstContainer = (deployment: any) => deployment.spec.template.spec.containers[0];
+/** 20 s of polling. */
+const MISSING_SECRET_TICKS = 40;
+
+/** The Secrets a pod template names: secret volumes and secretKeyRef env. */
+function referencedSecrets(deployment: any): string[] {
+  const pod = deployment.spec.template.spec;
+  const fromVolumes = (pod.volumes ?? []).flatMap((v: any) => (v.secret ? [v.secret.secretName] : []));
+  const fromEnv = firstContainer(deployment).env?.flatMap((e: any) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])) ?? [];
+  return [...new Set<string>([...fromVolumes, ...fromEnv])];
+}
 const isRegistry = (deployment: any) => /(^|\/)registry:/.test(firstContainer(deployment).image);
 
 interface RunningPod {
@@ -58,6 +68,8 @@ interface RunningPod {
 export class RegistryPodPlayer {
   private readonly running = new Map<string, RunningPod>();
   private readonly volumeDirs = new Map<string, Record<string, string>>();
+  /** Ticks each Deployment has waited for a Secret it names. */
+  private readonly waiting = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   readonly errors: string[] = [];
@@ -91,8 +103,23 @@ export class RegistryPodPlayer {
     const seen = new Set<string>();
     for (const deployment of deployments) {
       const id = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
+      // A Deployment being deleted keeps its pod until it is gone, as a kubelet would.
+      if (deployment.metadata.deletionTimestamp) {
+        if (this.running.has(id)) seen.add(id);
+        continue;
+      }
       seen.add(id);
       const own = secrets.filter((s) => s.inputs.metadata.namespace === deployment.metadata.namespace);
+      // Two list calls are not one snapshot: a Secret replaced in between is missing for a moment. The kubelet
+      // would wait for it too; only a reference that stays missing is an error.
+      const missing = referencedSecrets(deployment).filter((name) => !own.some((s) => s.name === name));
+      if (missing.length > 0) {
+        const waited = (this.waiting.get(id) ?? 0) + 1;
+        this.waiting.set(id, waited);
+        if (waited === MISSING_SECRET_TICKS) this.errors.push(`${id} names Secret(s) ${missing.join(", ")} that never appeared`);
+        continue;
+      }
+      this.waiting.delete(id);
       const key = JSON.stringify([deployment.spec.template.spec, own.map((s) => [s.name, s.inputs.stringData])]);
       if (this.running.get(id)?.key === key) continue;
       await this.replace(id, deployment, own, key);

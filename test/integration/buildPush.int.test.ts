@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { evaluate, Evaluation, find, TYPES } from "../harness";
+import { evaluate, Evaluation, find, stackConfig, TYPES } from "../harness";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
 import { withLocalNpm } from "./npmRegistry";
 import { docker, dockerOk, NODE_BASE_IMAGE, requireTestEnvironment, run, tempDir } from "./testEnv";
@@ -27,7 +27,7 @@ describe("the declared image build, push and pull Secret", () => {
   beforeAll(async () => {
     await requireTestEnvironment();
     process.env.DOCKER_CONFIG = tempDir("docker-config");
-    prod = await evaluate("prod", { overrides: { registry: { mode: "managed", auth: { username: "pipeline" } } } });
+    prod = await evaluate("prod", { overrides: { registry: { mode: "managed", image: (stackConfig("prod").registry as { image: string }).image, auth: { username: "pipeline" } } } });
     registry = await startDeclaredRegistry(prod);
     const pull = find(prod.resources, TYPES.secret, "-registry-pull");
     const declared = JSON.parse(pull.inputs.stringData[".dockerconfigjson"]);

@@ -4,7 +4,7 @@
  * push during the window is refused while pulls go on.
  */
 import * as path from "path";
-import { FixtureWriter, tagsOf } from "../../bench/registryFixtures";
+import { FixtureWriter, tagsOf } from "./registryFixtures";
 import { READONLY_ENV, READONLY_VALUE } from "../../lib/gcScript";
 import { ROOT } from "../harness";
 import { RunningRegistry, startPlainRegistry } from "./plainRegistry";

@@ -7,7 +7,7 @@ import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { FixtureWriter, tagsOf } from "../../bench/registryFixtures";
+import { FixtureWriter, tagsOf } from "./registryFixtures";
 import { ROOT } from "../harness";
 import { RunningRegistry, startPlainRegistry } from "./declaredRegistry";
 import { FaultProxy } from "./faultProxy";

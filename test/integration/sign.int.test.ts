@@ -5,9 +5,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FixtureWriter } from "../../bench/registryFixtures";
+import { FixtureWriter } from "./registryFixtures";
 import { signScript } from "../../lib/signScript";
-import { evaluate, ROOT } from "../harness";
+import { evaluate, ROOT, stackConfig } from "../harness";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
 import { basicAuth, requireTestEnvironment, run, SETUP_COMMAND, tempDir } from "./testEnv";
 
@@ -26,7 +26,7 @@ describe("signing with cosign against the declared registry", () => {
   beforeAll(async () => {
     await requireTestEnvironment();
     if (!fs.existsSync(COSIGN)) throw new Error(`cosign is missing at ${COSIGN}: run ${SETUP_COMMAND}`);
-    const prod = await evaluate("prod", { overrides: { registry: { mode: "managed", auth: { username: "pipeline" } } } });
+    const prod = await evaluate("prod", { overrides: { registry: { mode: "managed", image: (stackConfig("prod").registry as { image: string }).image, auth: { username: "pipeline" } } } });
     registry = await startDeclaredRegistry(prod);
     // Signing writes to the registry: it runs with the push user, as the program's signing step does.
     const credentials = { username: String(prod.outputs.registryUsername), password: String(prod.outputs.registryPassword) };

@@ -1,13 +1,17 @@
 import { createHash } from "crypto";
+import { execFileSync } from "child_process";
 import * as path from "path";
-import { readGitInfo } from "../../lib/git";
-import { primaryTag } from "../../lib/tags";
 import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, ROOT, stackConfig, TYPES } from "../harness";
 
 const appContainer = (d: Recorded) => d.inputs.spec.template.spec.containers[0];
 const webApp = (stack: string) => structuredClone((stackConfig(stack).apps as Record<string, any>[])[0]);
-const expectedTag = (strategy: "combined" | "semver" | "git" | "date" | "env", environment: string) =>
-  primaryTag({ strategy, version: "1.0.0", environment, git: () => readGitInfo(path.join(ROOT, "app")) });
+/** The sample app's last commit and dirty state, asked of git itself rather than of the code under test. */
+const gitOut = (...args: string[]) => execFileSync("git", ["-C", ROOT, ...args], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } }).trim();
+const appSha = gitOut("log", "-1", "--format=%h", "--abbrev=7", "--", "app");
+const appDate = gitOut("log", "-1", "--format=%cd", "--date=format-local:%Y%m%d-%H%M%S", "--", "app");
+const dirty = gitOut("status", "--porcelain", "--", "app") ? "-dirty" : "";
+const EXPECTED_TAGS = { combined: `v1.0.0-git-${appSha}${dirty}`, semver: "1.0.0", git: `git-${appSha}${dirty}`, date: `${appDate}${dirty}` };
+const expectedTag = (strategy: "combined" | "semver" | "git" | "date" | "env", environment: string) => (strategy === "env" ? environment : EXPECTED_TAGS[strategy]);
 
 describe.each([
   { stack: "dev", namespace: "dev", extra: "latest", auth: false, replicas: 1 },

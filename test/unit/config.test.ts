@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
 import { RunError } from "@pulumi/pulumi";
-import { ConfigError, parseConfig } from "../../config";
+import { ConfigError } from "../../config/errors";
+import { parseConfig } from "../../config/parse";
 
 const PINNED = `registry:2.8.3@sha256:${"a".repeat(64)}`;
 const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };

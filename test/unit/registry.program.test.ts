@@ -1,3 +1,7 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { htpasswdAccepts } from "../../lib/htpasswd";
 import { evaluate, Evaluation, EvaluateOptions, find, isSecretAt, k8sName, ofType, Recorded, stackConfig, TYPES } from "../harness";
 
@@ -8,6 +12,25 @@ const CREDENTIAL_INPUTS: Record<string, string> = {
   "command:remote:Command": "connection",
   "command:local:Command": "environment",
 };
+
+/**
+ * Runs a declared wait script with stubs for curl (answering `statuses` in turn, the last one from then on)
+ * and sleep (instant), and reports the URLs it asked for.
+ */
+async function runWithStubCurl(script: string, statuses: number[]): Promise<{ code: number; urls: string[]; stderr: string }> {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "wait-stub-"));
+  fs.writeFileSync(path.join(bin, "statuses"), statuses.join("\n") + "\n");
+  fs.writeFileSync(
+    path.join(bin, "curl"),
+    `#!/bin/sh\nfor a in "$@"; do last="$a"; done\necho "$last" >> "${bin}/urls"\nn=$(wc -l < "${bin}/urls")\ns=$(sed -n "\${n}p" "${bin}/statuses")\n[ -n "$s" ] || s=$(tail -n 1 "${bin}/statuses")\nprintf %s "$s"\n`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(path.join(bin, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const result = spawnSync("/bin/sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+  const urls = fs.existsSync(path.join(bin, "urls")) ? fs.readFileSync(path.join(bin, "urls"), "utf8").trim().split("\n") : [];
+  fs.rmSync(bin, { recursive: true, force: true });
+  return { code: result.status ?? 1, urls, stderr: result.stderr };
+}
 
 const envOf = (deployment: Recorded): Record<string, any>[] => deployment.inputs.spec.template.spec.containers[0].env;
 const envValue = (deployment: Recorded, name: string) => envOf(deployment).find((e) => e.name === name);
@@ -32,11 +55,15 @@ describe("dev stack: the MicroK8s registry addon", () => {
     expect(enable.inputs.delete).toBe("microk8s disable registry");
   });
 
-  test("waits for localhost:32000/v2/ with bounded retries", () => {
-    const ready = find(dev.resources, TYPES.localCommand, "-ready");
-    expect(ready.inputs.create).toContain("http://localhost:32000/v2/");
-    expect(ready.inputs.create).toContain('while [ "$i" -lt 60 ]');
-    expect(ready.inputs.create).toContain("exit 1");
+  test("waits for localhost:32000/v2/ with bounded retries: 60 tries, then a failure naming what to check", async () => {
+    const script = find(dev.resources, TYPES.localCommand, "-ready").inputs.create;
+    const down = await runWithStubCurl(script, [503]);
+    expect(down.code).toBe(1);
+    expect(down.urls).toHaveLength(60);
+    expect(new Set(down.urls)).toEqual(new Set(["http://localhost:32000/v2/"]));
+    expect(down.stderr).toContain("microk8s status");
+    const upLater = await runWithStubCurl(script, [503, 503, 401]);
+    expect({ code: upLater.code, tries: upLater.urls.length }).toEqual({ code: 0, tries: 3 });
   });
 
   test("creates no Kubernetes object and exports the addon host", () => {
@@ -262,12 +289,17 @@ describe("managed registry variants", () => {
     expect(pod.serviceAccountName).toBe(k8sName(find(run.resources, "kubernetes:core/v1:ServiceAccount", "-gc")));
   });
 
-  test("external mode creates no registry resources", async () => {
+  test("external mode creates no registry objects, only the same bounded wait (over https, with the credentials)", async () => {
     const run = await evaluate("prod", {
       overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
       secrets: { registryPassword: "external-password" },
     });
-    expect(run.resources.filter((r) => r.custom && r.name.startsWith("registry"))).toEqual([]);
+    expect(run.resources.filter((r) => r.custom && r.name.startsWith("registry")).map((r) => r.name)).toEqual(["registry-ready"]);
+    const ready = find(run.resources, TYPES.localCommand, "registry-ready");
+    expect(ready.inputs.create).toContain("'https://registry.example.invalid:5000/v2/'");
+    expect(ready.inputs.environment.REGISTRY_AUTH).toBe("ci:external-password");
+    expect(isSecretAt(ready, "environment.REGISTRY_AUTH")).toBe(true);
+    expect(find(run.resources, TYPES.image, "app-web-image").dependsOn).toContain("registry-ready");
     expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
     expect(run.outputs.registryUsername).toBe("ci");
     expect(run.secretOutputs.has("registryPassword")).toBe(true);

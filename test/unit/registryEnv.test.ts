@@ -1,7 +1,7 @@
-import { parseConfig } from "../../config";
+import { parseConfig } from "../../config/parse";
 import type { ManagedSettings } from "../../config/registrySchema";
 import { parseBytes, parseMillicores } from "../../lib/quantity";
-import { registryEnv } from "../../lib/registryEnv";
+import { registryEnv } from "../../components/managedRegistry/registryEnv";
 
 function managed(registry: Record<string, unknown>): ManagedSettings {
   // The env rendering does not depend on the environment; dev spares the prod digest rule.

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readGitInfo } from "../../lib/git";
-import { dateTag, isValidTag, primaryTag, TagStrategy } from "../../lib/tags";
+import { DOCKER_TAG } from "../../lib/patterns";
+import { dateTag, primaryTag, TagStrategy } from "../../lib/tags";
 
 const fakeGit = (dirty: boolean) => () => ({ shortSha: "a1b2c3d", dirty, commitDate: new Date("2025-10-25T14:30:00Z") });
 const tagFor = (strategy: TagStrategy, version = "1.2.3", dirty = false) =>
@@ -18,7 +19,7 @@ describe("primaryTag", () => {
     ["combined", "v1.2.3-git-a1b2c3d"],
   ] as const)("%s gives %s", (strategy, expected) => {
     expect(tagFor(strategy)).toBe(expected);
-    expect(isValidTag(expected)).toBe(true);
+    expect(expected).toMatch(DOCKER_TAG);
   });
 
   test("a dirty tree is marked on every git-based tag", () => {

@@ -1,25 +1,15 @@
-import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { ManagedSettings, managedRegistryHost } from "../config/registrySchema";
-import { secretsChecksum } from "../lib/checksum";
-import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
-import {
-  DATA_DIR,
-  ENV_SECRET_KEYS,
-  HTPASSWD_DIR,
-  HTPASSWD_KEY,
-  REGISTRY_DEBUG_PORT,
-  REGISTRY_PORT,
-  registryEnv,
-} from "../lib/registryEnv";
-import { parse } from "../lib/imageRef";
-import { waitForRegistryScript } from "../lib/waitScript";
-import { RegistryGc } from "./registryGc";
-import { RegistryUi } from "./registryUi";
-
-const REGISTRY_UID = 1000;
+import { ManagedSettings, managedRegistryHost } from "../../config/registrySchema";
+import { secretsChecksum } from "../../lib/checksum";
+import { parse } from "../../lib/imageRef";
+import { standardLabels } from "../../lib/k8sSpec";
+import { RegistryGc } from "../registryGc";
+import { registryReadiness } from "../registryReadiness";
+import { RegistryUi } from "../registryUi";
+import { givenOrGenerated } from "../secretValue";
+import { registryPodSpec } from "./podSpec";
+import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT } from "./registryEnv";
 
 export interface ManagedRegistryArgs {
   settings: ManagedSettings;
@@ -38,8 +28,6 @@ export interface ManagedRegistryArgs {
  */
 export class ManagedRegistry extends pulumi.ComponentResource {
   public readonly host: pulumi.Output<string>;
-  public readonly namespace: pulumi.Output<string>;
-  public readonly serviceName: pulumi.Output<string>;
   /** Resolves once `/v2/` answered on the NodePort; depend on it before pushing. */
   public readonly ready: pulumi.Resource;
   public readonly uiServiceName?: pulumi.Output<string>;
@@ -56,11 +44,15 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, child);
     const namespace = ns.metadata.name;
 
-    const httpSecret = new random.RandomPassword(`${name}-http-secret`, { length: 48, special: false }, child).result;
-    const s3 = s.storage.type === "s3" ? (args.s3Credentials ?? this.generateS3Credentials(name)) : undefined;
-    if (s3 && !args.s3Credentials) {
-      this.generatedS3Credentials = { accessKey: pulumi.secret(s3.accessKey), secretKey: pulumi.secret(s3.secretKey) };
-    }
+    const httpSecret = givenOrGenerated(`${name}-http-secret`, undefined, this, { length: 48 });
+    const s3 =
+      s.storage.type === "s3"
+        ? {
+            accessKey: givenOrGenerated(`${name}-s3-access-key`, args.s3Credentials?.accessKey, this, { length: 20, lower: false }),
+            secretKey: givenOrGenerated(`${name}-s3-secret-key`, args.s3Credentials?.secretKey, this, { length: 40 }),
+          }
+        : undefined;
+    if (s3 && !args.s3Credentials) this.generatedS3Credentials = s3;
 
     const envSecret = new k8s.core.v1.Secret(
       `${name}-env`,
@@ -99,19 +91,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         : undefined;
 
     // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
-    const checksumKey = new random.RandomPassword(`${name}-checksum-key`, { length: 32, special: false }, child).result;
+    const checksumKey = givenOrGenerated(`${name}-checksum-key`, undefined, this);
     const credentialsChecksum = secretsChecksum(checksumKey, [args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
-
-    const volumes = [
-      { name: "tmp", emptyDir: {} },
-      ...(authSecret ? [{ name: "auth", secret: { secretName: authSecret.metadata.name, defaultMode: 0o440 } }] : []),
-      ...(dataClaim ? [{ name: "data", persistentVolumeClaim: { claimName: dataClaim.metadata.name } }] : []),
-    ];
-    const volumeMounts = [
-      { name: "tmp", mountPath: "/tmp" },
-      ...(authSecret ? [{ name: "auth", mountPath: HTPASSWD_DIR, readOnly: true }] : []),
-      ...(dataClaim ? [{ name: "data", mountPath: DATA_DIR }] : []),
-    ];
 
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
@@ -127,30 +108,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
               : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum } },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(REGISTRY_UID),
-              containers: [
-                {
-                  name: "registry",
-                  image: s.image,
-                  imagePullPolicy: "IfNotPresent",
-                  ports: [
-                    { name: "http", containerPort: REGISTRY_PORT },
-                    { name: "debug", containerPort: REGISTRY_DEBUG_PORT },
-                  ],
-                  env: registryEnv(s, envSecret.metadata.name),
-                  // /v2/ answers 401 with auth on; the debug server's health check needs no credentials.
-                  // Liveness tolerates a minute of storage trouble before restarting, readiness reacts at once.
-                  livenessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
-                  readinessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 2, periodSeconds: 5 }),
-                  resources: s.resources,
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts,
-                },
-              ],
-              volumes,
-            },
+            spec: registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
           },
         },
       },
@@ -197,17 +155,9 @@ export class ManagedRegistry extends pulumi.ComponentResource {
 
     const host = managedRegistryHost(s);
     const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
-    const probe = args.probeCredentials;
-    const wait = waitForRegistryScript(`http://${host}`, s.readiness.attempts, s.readiness.intervalSeconds, hint, { authenticated: probe !== undefined });
-    this.ready = new command.local.Command(
+    this.ready = registryReadiness(
       `${name}-ready`,
-      {
-        create: wait,
-        update: wait,
-        interpreter: ["/bin/sh", "-c"],
-        triggers: [s.image, credentialsChecksum],
-        environment: probe ? { REGISTRY_AUTH: pulumi.secret(pulumi.interpolate`${probe.username}:${probe.password}`) } : undefined,
-      },
+      { url: `http://${host}`, readiness: s.readiness, hint, credentials: args.probeCredentials, triggers: [s.image, credentialsChecksum] },
       { parent: this, dependsOn: [deployment, service] },
     );
 
@@ -238,16 +188,6 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     }
 
     this.host = pulumi.output(host);
-    this.namespace = namespace;
-    this.serviceName = service.metadata.name;
-    this.registerOutputs({ host: this.host, namespace: this.namespace, serviceName: this.serviceName, uiServiceName: this.uiServiceName });
-  }
-
-  private generateS3Credentials(name: string) {
-    const child = { parent: this };
-    // RandomPassword, not RandomString: a RandomString keeps its value as its plain id and result in the state.
-    const accessKey = new random.RandomPassword(`${name}-s3-access-key`, { length: 20, special: false, lower: false }, child).result;
-    const secretKey = new random.RandomPassword(`${name}-s3-secret-key`, { length: 40, special: false }, child).result;
-    return { accessKey, secretKey };
+    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName });
   }
 }

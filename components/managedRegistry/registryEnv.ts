@@ -1,5 +1,5 @@
-import type { ManagedSettings } from "../config/registrySchema";
-import { registryMajorVersion } from "./imageRef";
+import type { ManagedSettings } from "../../config/registrySchema";
+import { registryMajorVersion } from "../../lib/imageRef";
 
 export const REGISTRY_PORT = 5000;
 /** The debug server carries /debug/health and /metrics, and needs no credentials, so probes use it. */

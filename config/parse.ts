@@ -133,5 +133,3 @@ function versionRules(apps: AppSettings[], strategy: TagStrategy): string[] {
   );
 }
 
-export { ConfigError } from "./errors";
-export * from "./registrySchema";

@@ -1,0 +1,67 @@
+/**
+ * The managed registry's pod: its container (env, ports, probes, resources, security context) and each
+ * volume paired with its mount, so one cannot be added without the other (as kx pairs them). Pure: the
+ * names of the Secrets and the claim come in, the spec goes out.
+ */
+import type { ManagedSettings } from "../../config/registrySchema";
+import { containerSecurityContext, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
+import { DATA_DIR, HTPASSWD_DIR, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
+
+const REGISTRY_UID = 1000;
+
+/** A volume and where the container mounts it. */
+interface MountedVolume<N> {
+  volume: { name: string; emptyDir?: object; secret?: { secretName: N; defaultMode: number }; persistentVolumeClaim?: { claimName: N } };
+  mount: { name: string; mountPath: string; readOnly?: boolean };
+}
+
+export interface RegistryPodNames<N> {
+  /** The Secret the env reads through secretKeyRef (HTTP secret, S3 keys). */
+  envSecret: N;
+  /** The htpasswd Secret, when auth is on. */
+  authSecret?: N;
+  /** The blobs' PersistentVolumeClaim, with filesystem storage. */
+  dataClaim?: N;
+}
+
+function mountedVolumes<N>(names: RegistryPodNames<N>): MountedVolume<N>[] {
+  return [
+    // The root filesystem is read-only; uploads stage in /tmp.
+    { volume: { name: "tmp", emptyDir: {} }, mount: { name: "tmp", mountPath: "/tmp" } },
+    ...(names.authSecret !== undefined
+      ? [{ volume: { name: "auth", secret: { secretName: names.authSecret, defaultMode: 0o440 } }, mount: { name: "auth", mountPath: HTPASSWD_DIR, readOnly: true } }]
+      : []),
+    ...(names.dataClaim !== undefined
+      ? [{ volume: { name: "data", persistentVolumeClaim: { claimName: names.dataClaim } }, mount: { name: "data", mountPath: DATA_DIR } }]
+      : []),
+  ];
+}
+
+/** The registry's pod spec. */
+export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPodNames<N>) {
+  const volumes = mountedVolumes(names);
+  return {
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(REGISTRY_UID),
+    containers: [
+      {
+        name: "registry",
+        image: settings.image,
+        imagePullPolicy: "IfNotPresent",
+        ports: [
+          { name: "http", containerPort: REGISTRY_PORT },
+          { name: "debug", containerPort: REGISTRY_DEBUG_PORT },
+        ],
+        env: registryEnv(settings, names.envSecret),
+        // /v2/ answers 401 with auth on; the debug server's health check needs no credentials.
+        // Liveness tolerates a minute of storage trouble before restarting, readiness reacts at once.
+        livenessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
+        readinessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 2, periodSeconds: 5 }),
+        resources: settings.resources,
+        securityContext: containerSecurityContext(true),
+        volumeMounts: volumes.map((v) => v.mount),
+      },
+    ],
+    volumes: volumes.map((v) => v.volume),
+  };
+}
