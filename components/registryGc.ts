@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceSettings } from "../config/primitives";
+import type { GcSettings } from "../config/registrySchema";
 import { gcScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
@@ -8,11 +8,11 @@ export interface RegistryGcArgs {
   namespace: pulumi.Input<string>;
   /** The registry Deployment the window switches to read-only and runs the collector in. */
   deploymentName: pulumi.Input<string>;
-  /** Cron schedule, in the cluster's time zone; pick a quiet hour: pushes fail during the window. */
-  schedule: string;
-  /** An image with a shell and kubectl. */
-  kubectlImage: string;
-  resources: ResourceSettings;
+  /**
+   * The schedule (cron, in the cluster's time zone: pick a quiet hour, pushes fail during the window), the
+   * job's image (any with a shell and kubectl) and its resources.
+   */
+  settings: GcSettings;
 }
 
 /**
@@ -59,7 +59,7 @@ export class RegistryGc extends pulumi.ComponentResource {
       {
         metadata,
         spec: {
-          schedule: args.schedule,
+          schedule: args.settings.schedule,
           concurrencyPolicy: "Forbid",
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
@@ -77,13 +77,13 @@ export class RegistryGc extends pulumi.ComponentResource {
                   containers: [
                     {
                       name: "gc",
-                      image: args.kubectlImage,
+                      image: args.settings.kubectlImage,
                       imagePullPolicy: "IfNotPresent",
                       command: ["/bin/sh", "-c", script],
                       // kubectl keeps a discovery cache under $HOME; the root filesystem is read-only.
                       env: [{ name: "HOME", value: "/tmp" }],
                       volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                      resources: args.resources,
+                      resources: args.settings.resources,
                       securityContext: containerSecurityContext(true),
                     },
                   ],

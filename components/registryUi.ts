@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceSettings } from "../config/primitives";
+import type { UiSettings } from "../config/registrySchema";
 import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
 /** nginx in joxit/docker-registry-ui listens on 80 as root, on NGINX_LISTEN_PORT as non-root. */
@@ -11,13 +11,10 @@ export interface RegistryUiArgs {
   namespace: pulumi.Input<string>;
   /** In-cluster registry URL; nginx proxies to it, so the browser needs no CORS. */
   registryUrl: pulumi.Input<string>;
-  image: string;
-  title: string;
-  /** Lets UI users delete tags; off unless the team wants the UI to be a delete tool. */
-  deleteImages: boolean;
   /** Tells the UI the registry uses basic auth, which halves its requests. */
   registrySecured: boolean;
-  resources: ResourceSettings;
+  /** Image, title, resources, and deleteImages (off unless the team wants the UI to be a delete tool). */
+  settings: UiSettings;
 }
 
 /** joxit/docker-registry-ui as a Deployment + ClusterIP Service in front of the registry. */
@@ -44,20 +41,20 @@ export class RegistryUi extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "ui",
-                  image: args.image,
+                  image: args.settings.image,
                   imagePullPolicy: "IfNotPresent",
                   ports: [{ name: "http", containerPort: UI_PORT }],
                   env: [
                     { name: "NGINX_LISTEN_PORT", value: String(UI_PORT) },
                     { name: "NGINX_PROXY_PASS_URL", value: args.registryUrl },
                     { name: "SINGLE_REGISTRY", value: "true" },
-                    { name: "REGISTRY_TITLE", value: args.title },
-                    { name: "DELETE_IMAGES", value: String(args.deleteImages) },
+                    { name: "REGISTRY_TITLE", value: args.settings.title },
+                    { name: "DELETE_IMAGES", value: String(args.settings.deleteImages) },
                     { name: "REGISTRY_SECURED", value: String(args.registrySecured) },
                   ],
                   livenessProbe: probe(10),
                   readinessProbe: probe(2),
-                  resources: args.resources,
+                  resources: args.settings.resources,
                   // The image's entrypoint writes its nginx config at start, so the root stays writable.
                   securityContext: containerSecurityContext(false),
                 },

@@ -69,6 +69,32 @@ const s3Storage = z.strictObject({
   rootDirectory: z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /registry" }).optional(),
 });
 
+/** The joxit web UI (managed mode). */
+const uiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    image: imageRef.default(DEFAULT_UI_IMAGE),
+    title: nonEmpty("title").default("Private registry"),
+    deleteImages: z.boolean().default(false),
+    resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
+  })
+  .prefault({});
+
+const gcSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    schedule: z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = cronScheduleProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", input: v, message: `must be a cron schedule with 5 fields, such as '30 3 * * 0': ${problem}` });
+      })
+      .default("30 3 * * 0"),
+    kubectlImage: imageRef.default(DEFAULT_KUBECTL_IMAGE),
+    resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
+  })
+  .prefault({});
+
 const managedSchema = z
   .strictObject({
     mode: z.literal("managed"),
@@ -107,30 +133,9 @@ const managedSchema = z
      */
     debugPortFrom: z.array(namespaceName).default([]),
     resources: resourcesSchema({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } }),
-    ui: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        image: imageRef.default(DEFAULT_UI_IMAGE),
-        title: nonEmpty("title").default("Private registry"),
-        deleteImages: z.boolean().default(false),
-        resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
-      })
-      .prefault({}),
+    ui: uiSchema,
     /** Scheduled garbage collection in a read-only window; off by default (pushes fail during it). */
-    gc: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        schedule: z
-          .string()
-          .superRefine((v, ctx) => {
-            const problem = cronScheduleProblem(v);
-            if (problem) ctx.addIssue({ code: "custom", input: v, message: `must be a cron schedule with 5 fields, such as '30 3 * * 0': ${problem}` });
-          })
-          .default("30 3 * * 0"),
-        kubectlImage: imageRef.default(DEFAULT_KUBECTL_IMAGE),
-        resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
-      })
-      .prefault({}),
+    gc: gcSchema,
     readiness: readinessSchema,
   })
   .superRefine((r, ctx) => {
@@ -161,6 +166,8 @@ export const registrySchema = z.discriminatedUnion("mode", [addonSchema, managed
 
 export type RegistrySettings = z.infer<typeof registrySchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
+export type UiSettings = z.infer<typeof uiSchema>;
+export type GcSettings = z.infer<typeof gcSchema>;
 
 /** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */
 export function managedRegistryHost(settings: Pick<ManagedSettings, "host" | "nodePort">): string {

@@ -168,11 +168,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         {
           namespace,
           registryUrl,
-          image: s.ui.image,
-          title: s.ui.title,
-          deleteImages: s.ui.deleteImages,
           registrySecured: s.auth.enabled,
-          resources: s.ui.resources,
+          settings: s.ui,
         },
         { parent: this, dependsOn: [service] },
       );
@@ -182,7 +179,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     if (s.gc.enabled) {
       new RegistryGc(
         `${name}-gc`,
-        { namespace, deploymentName: deployment.metadata.name, schedule: s.gc.schedule, kubectlImage: s.gc.kubectlImage, resources: s.gc.resources },
+        { namespace, deploymentName: deployment.metadata.name, settings: s.gc },
         { parent: this, dependsOn: [deployment] },
       );
     }

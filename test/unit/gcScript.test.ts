@@ -42,8 +42,10 @@ describe("gcScript", () => {
     expect(run.calls).toEqual(calls);
   });
 
-  test("never uses --delete-untagged (it deletes index children on 2.8)", () => {
-    expect(gcScript("ns", "reg")).not.toContain("delete-untagged");
+  test("never runs the collector with --delete-untagged (it deletes index children on 2.8)", async () => {
+    const run = await runWithStub();
+    expect(run.calls.filter((c) => c.includes("garbage-collect"))).toEqual([collect]);
+    expect(run.calls.some((c) => c.includes("delete-untagged"))).toBe(false);
   });
 
   test("refuses names that are not DNS labels", () => {

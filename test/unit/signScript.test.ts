@@ -38,8 +38,11 @@ describe("signScript", () => {
     expect(run.stdout).toContain(`signed ${REF}`);
   });
 
-  test("a TLS registry gets no http flags", () => {
-    expect(signScript({ allowHttpRegistry: false })).not.toContain("--allow-http-registry");
+  test("a TLS registry gets no http flags", async () => {
+    const record = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sign-record-")), "args");
+    const run = await runScript(signScript({ allowHttpRegistry: false }), { IMAGE_DIGEST_REF: REF, COSIGN_PRIVATE_KEY: "k", COSIGN_PASSWORD: "p" }, `#!/bin/sh\necho "$*" > "${record}"\n`);
+    expect(run.code).toBe(0);
+    expect(fs.readFileSync(record, "utf8").trim()).toBe(`sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false ${REF}`);
   });
 
   test("refuses a reference that is not a digest, and a failing cosign fails the step", async () => {
