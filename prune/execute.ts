@@ -1,6 +1,6 @@
 import { randomBytes } from "crypto";
 import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
-import type { PlanEntry } from "./plan";
+import { neededDigests, PlanEntry } from "./plan";
 
 export interface Capability {
   deletesEnabled: boolean;
@@ -49,7 +49,15 @@ async function deleteRef(client: RegistryClient, repo: string, ref: string): Pro
 export async function executePlan(client: RegistryClient, entries: PlanEntry[], concurrency: number): Promise<Outcome[]> {
   const byDigest = new Map<string, PlanEntry[]>();
   const tagOnly: PlanEntry[] = [];
+  const refused: Outcome[] = [];
+  // The last check: never delete a digest that a kept reference (a tag, an index's platform manifest) needs.
+  const needed = new Map<string, Set<string>>();
+  for (const e of entries) if (!needed.has(e.repo)) needed.set(e.repo, neededDigests(entries.filter((x) => x.repo === e.repo)));
   for (const e of entries) {
+    if (e.action === "delete-manifest" && needed.get(e.repo)?.has(e.digest)) {
+      refused.push({ entry: e, ok: false, detail: `refused: ${e.digest} is still needed by a kept reference` });
+      continue;
+    }
     if (e.action === "delete-manifest") byDigest.set(`${e.repo}@${e.digest}`, [...(byDigest.get(`${e.repo}@${e.digest}`) ?? []), e]);
     if (e.action === "delete-tag") tagOnly.push(e);
   }
@@ -58,5 +66,5 @@ export async function executePlan(client: RegistryClient, entries: PlanEntry[], 
     const result = await deleteRef(client, group[0].repo, group[0].digest);
     return group.map((entry) => ({ entry, ...result }));
   });
-  return [...tagOutcomes, ...digestOutcomes.flat()];
+  return [...refused, ...tagOutcomes, ...digestOutcomes.flat()];
 }

@@ -68,11 +68,23 @@ function validDate(text: unknown): Date | undefined {
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
-/** Every tag of a repository with its digest, and the created time where the ordering needs it. */
+/** The platform manifests an index lists. */
+async function childrenOf(client: RegistryClient, repo: string, digest: string): Promise<string[]> {
+  const index = await getJson(client, repo, `manifests/${digest}`, MANIFEST_ACCEPT);
+  return (index.manifests ?? []).map((m: { digest: string }) => m.digest);
+}
+
+/**
+ * Every tag of a repository with its digest, the platform manifests of each index (a kept index needs
+ * them), and the created time where the ordering needs it.
+ */
 export async function inventory(client: RegistryClient, repo: string, concurrency: number): Promise<TagFacts[]> {
   const tags = await listTags(client, repo);
   const heads = await mapLimit(tags, concurrency, async (tag) => ({ tag, head: await headManifest(client, repo, tag) }));
-  const facts: TagFacts[] = heads.flatMap(({ tag, head }) => (head ? [{ tag, digest: head.digest }] : []));
+  const found = heads.flatMap(({ tag, head }) => (head ? [{ tag, ...head }] : []));
+  const indexes = [...new Set(found.filter((f) => INDEX_TYPES.includes(f.mediaType)).map((f) => f.digest))];
+  const children = new Map(await mapLimit(indexes, concurrency, async (d) => [d, await childrenOf(client, repo, d)] as const));
+  const facts: TagFacts[] = found.map(({ tag, digest }) => ({ tag, digest, ...(children.has(digest) ? { children: children.get(digest) } : {}) }));
   const digests = digestsNeedingCreated(facts);
   const created = new Map(await mapLimit(digests, concurrency, async (d) => [d, await createdOf(client, repo, d)] as const));
   return facts.map((f) => ({ ...f, created: created.get(f.digest) }));

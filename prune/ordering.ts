@@ -6,6 +6,8 @@ export interface TagFacts {
   digest: string;
   /** From the image config (`org.opencontainers.image.created`, else `created`); undefined when unknown. */
   created?: Date;
+  /** When the digest is a multi-platform index: the digests of its platform manifests. */
+  children?: string[];
 }
 
 export type TagKind = "semver" | "date" | "other";
@@ -13,6 +15,15 @@ export type TagKind = "semver" | "date" | "other";
 const DATE_SHAPES = [/^(\d{4})-(\d{2})-(\d{2})$/, /^(\d{4})(\d{2})(\d{2})(?:-(\d{2})(\d{2})(\d{2}))?$/];
 /** Our combined strategy's prerelease (`v1.2.3-git-<sha>`): ordered by time, not by the sha's letters. */
 const GIT_PRERELEASE = /^git-[0-9a-f]{7,40}(-dirty)?$/;
+
+/** cosign's tag-scheme artifacts: `sha256-<hex>.sig`, `.att`, `.sbom`, attached to the digest they name. */
+const ACCESSORY = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+
+/** The digest an accessory tag belongs to (`sha256:<hex>`), or undefined for a release tag. */
+export function accessorySubject(tag: string): string | undefined {
+  const match = ACCESSORY.exec(tag);
+  return match ? `sha256:${match[1]}` : undefined;
+}
 
 export function tagKind(tag: string): TagKind {
   if (semver.valid(tag)) return "semver";
@@ -62,6 +73,7 @@ export function newestFirst(a: TagFacts, b: TagFacts): number {
  * `-git-<sha>` prereleases of one release. Undefined for tags the name alone orders.
  */
 function createdGroup(tag: string): string | undefined {
+  if (accessorySubject(tag)) return undefined; // never ranked
   const kind = tagKind(tag);
   if (kind === "other") return "other";
   if (kind !== "semver") return undefined;

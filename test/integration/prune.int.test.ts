@@ -122,6 +122,46 @@ describe("registry-prune against the real registry", () => {
   });
 });
 
+describe("registry-prune never breaks a kept image", () => {
+  let registry: RunningRegistry;
+  let url: string;
+  const repo = "team/multi";
+  const sigOf = (digest: string) => `sha256-${digest.slice("sha256:".length)}.sig`;
+  const status = async (ref: string) =>
+    (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" } })).status;
+  let index: { digest: string; children: string[] };
+  let old: string;
+
+  beforeAll(async () => {
+    await requireTestEnvironment();
+    registry = await startPlainRegistry({ deletes: true });
+    url = `http://${registry.host}`;
+    const w = new FixtureWriter(url);
+    old = (await w.image(repo, "2.0.0", { seed: "old", created: day("2025-01-01") })).digest;
+    // Per-architecture pushes, then an index over them (docker manifest create / buildx imagetools create).
+    index = await w.index(repo, "3.0.0", "three", day("2025-06-01"));
+    await w.retag(repo, index.children[0], "3.0.0-amd64");
+    await w.retag(repo, index.children[1], "3.0.0-arm64");
+    // cosign signatures of the newest release and of the old one, as tag-scheme artifacts.
+    await w.image(repo, sigOf(index.digest), { seed: "sig-new", created: day("2025-06-02") });
+    await w.image(repo, sigOf(old), { seed: "sig-old", created: day("2025-01-02") });
+  }, 300_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  test("--keep 1: the kept index stays pullable with its platform manifests and its signature; the old release goes with its signature", async () => {
+    const result = await prune(["--registry", url, "--keep", "1", "--yes"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(await tagsOf(url, repo)).toEqual(["3.0.0", "3.0.0-amd64", "3.0.0-arm64", sigOf(index.digest)].sort());
+    for (const ref of [index.digest, ...index.children]) expect({ ref, status: await status(ref) }).toEqual({ ref, status: 200 });
+    expect(await status(old)).toBe(404);
+    expect(result.stdout).toMatch(/3\.0\.0-amd64.*keep \(shared\).*kept index 3\.0\.0, which lists it/);
+  });
+});
+
 describe("registry-prune errors", () => {
   let plain: RunningRegistry;
   let noDeletes: RunningRegistry;

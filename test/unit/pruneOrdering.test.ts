@@ -1,5 +1,7 @@
 import { dateOf, digestsNeedingCreated, newestFirst, TagFacts, tagKind } from "../../prune/ordering";
-import { planRepository, summarize } from "../../prune/plan";
+import { executePlan } from "../../prune/execute";
+import type { RegistryClient } from "../../prune/http";
+import { neededDigests, PlanEntry, planRepository, summarize } from "../../prune/plan";
 
 const t = (tag: string, digest = `sha256:${tag}`, created?: string): TagFacts => ({ tag, digest, created: created ? new Date(created) : undefined });
 const order = (tags: TagFacts[]) => [...tags].sort(newestFirst).map((x) => x.tag);
@@ -77,7 +79,7 @@ describe("planRepository", () => {
 
   test("on a registry that deletes tags alone, the shared tag is removed and its digest kept", () => {
     const plan = planRepository("app", [t("1.0.0", "sha256:x"), t("stable", "sha256:x"), t("2.0.0")], { keep: 1, ...protect, tagDelete: true });
-    expect(plan.find((e) => e.tag === "1.0.0")).toMatchObject({ action: "delete-tag", why: expect.stringContaining("shared with kept tag stable") });
+    expect(plan.find((e) => e.tag === "1.0.0")).toMatchObject({ action: "delete-tag", why: expect.stringContaining("needed by kept tag stable") });
   });
 
   test("a protected digest keeps every tag on it; old tags on one digest delete it once", () => {
@@ -94,5 +96,51 @@ describe("planRepository", () => {
       ["1.0.0", "keep"],
     ]);
     expect(summarize(plan).digestsToDelete).toBe(1);
+  });
+
+  const hex = (c: string) => c.repeat(64);
+  const sig = (digestChar: string) => `sha256-${hex(digestChar)}.sig`;
+
+  test.each([
+    [false, "keep-shared"],
+    [true, "delete-tag"],
+  ] as const)("a kept index keeps its platform manifests even when they carry older tags (tag delete %s)", (tagDelete, childAction) => {
+    const index = { ...t("3.0.0", "sha256:index"), children: ["sha256:amd", "sha256:arm"] };
+    const tags = [index, t("3.0.0-amd64", "sha256:amd"), t("3.0.0-arm64", "sha256:arm"), t("2.0.0", "sha256:old")];
+    const plan = planRepository("app", tags, { keep: 1, protectTags: [], protectDigests: [], tagDelete });
+    expect(Object.fromEntries(plan.map((e) => [e.tag, e.action]))).toEqual({ "3.0.0": "keep", "3.0.0-amd64": childAction, "3.0.0-arm64": childAction, "2.0.0": "delete-manifest" });
+    expect(plan.find((e) => e.tag === "3.0.0-amd64")?.why).toContain("kept index 3.0.0, which lists it");
+    expect(neededDigests(plan)).toEqual(new Set(["sha256:index", "sha256:amd", "sha256:arm"]));
+  });
+
+  test("cosign accessories never count towards --keep, stay with a kept subject, go with a deleted one, and sit beside it", () => {
+    const tags = [t("1.0.0", `sha256:${hex("1")}`), t("2.0.0", `sha256:${hex("2")}`), t(sig("2"), "sha256:sig2"), t(sig("1"), "sha256:sig1"), t(`sha256-${hex("2")}.att`, "sha256:att2")];
+    const plan = planRepository("app", tags, { keep: 1, protectTags: [], protectDigests: [], tagDelete: false });
+    expect(plan.map((e) => [e.tag, e.action])).toEqual([
+      ["2.0.0", "keep"],
+      [sig("2"), "keep"],
+      [`sha256-${hex("2")}.att`, "keep"],
+      ["1.0.0", "delete-manifest"],
+      [sig("1"), "delete-manifest"],
+    ]);
+    expect(plan[4].why).toContain("deleted with it");
+  });
+
+  test("an accessory of a digest no tag names is left alone", () => {
+    const plan = planRepository("app", [t("1.0.0"), t(sig("9"), "sha256:sig9")], { keep: 1, protectTags: [], protectDigests: [], tagDelete: false });
+    expect(plan.find((e) => e.tag === sig("9"))).toMatchObject({ action: "keep", why: expect.stringContaining("no tag here names") });
+  });
+});
+
+describe("executePlan's last check", () => {
+  test("refuses to delete a digest a kept reference still needs, and sends no request for it", async () => {
+    const send = jest.fn();
+    const wrong: PlanEntry[] = [
+      { repo: "app", tag: "3.0.0", digest: "sha256:index", action: "keep", why: "newest", children: ["sha256:amd"] },
+      { repo: "app", tag: "3.0.0-amd64", digest: "sha256:amd", action: "delete-manifest", why: "a wrong plan" },
+    ];
+    const outcomes = await executePlan({ send } as unknown as RegistryClient, wrong, 2);
+    expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: "refused: sha256:amd is still needed by a kept reference" }]);
+    expect(send).not.toHaveBeenCalled();
   });
 });
