@@ -31,11 +31,21 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const positiveInt = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+/** Decimal digits only (no 0x10, 1e3, 2.0), within bounds that keep a run finite. */
+const wholeNumber = (min: number, max: number) => (value: string) => {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
   return n;
 };
+
+/** Distribution's repository name grammar: lower-case path components, checked before any request. */
+const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+function repositoryName(value: string): string {
+  if (value.length > 255 || !REPOSITORY_NAME.test(value)) {
+    throw new InvalidArgumentError("must be a repository name: lower-case components of letters, digits and . _ - joined by / (such as team/app)");
+  }
+  return value;
+}
 
 function registryUrl(value: string): string {
   let url: URL;
@@ -63,16 +73,16 @@ export function buildCommand(): Command {
     .requiredOption("--registry <url>", "registry base URL, e.g. http://localhost:32000", registryUrl)
     .option("--username <user>", "basic-auth user (password from REGISTRY_PASSWORD or --password-stdin)")
     .option("--password-stdin", "read the password from standard input")
-    .option("--repo <name>", "repository to prune (repeatable; default: every repository in the catalog)", collect(String), [])
-    .requiredOption("--keep <n>", "how many of the newest tags to keep per repository", positiveInt("--keep", 1))
+    .option("--repo <name>", "repository to prune (repeatable; default: every repository in the catalog)", collect(repositoryName), [])
+    .requiredOption("--keep <n>", "how many of the newest tags to keep per repository", wholeNumber(1, 100_000))
     .option("--protect <tag>", `tag never deleted (repeatable; added to: ${DEFAULT_PROTECTED_TAGS.join(", ")})`, collect(String), [])
     .option("--no-default-protect", "do not protect the default tags")
     .option("--protect-digest <digest>", "digest never deleted (repeatable)", collect(digestArg), [])
     .option("--yes", "delete; without it nothing is deleted and the plan is printed")
     .option("--json", "print the plan and results as JSON")
-    .option("--concurrency <k>", "requests in flight at once", positiveInt("--concurrency", 1), 8)
-    .option("--timeout-ms <ms>", "per-request timeout", positiveInt("--timeout-ms", 1), 30000)
-    .option("--attempts <n>", "attempts per request on 429, 5xx, resets and timeouts", positiveInt("--attempts", 1), 4)
+    .option("--concurrency <k>", "requests in flight at once", wholeNumber(1, 64), 8)
+    .option("--timeout-ms <ms>", "per-request timeout", wholeNumber(100, 600_000), 30000)
+    .option("--attempts <n>", "attempts per request on 429, 5xx, resets and timeouts", wholeNumber(1, 10), 4)
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
 }
@@ -115,8 +125,9 @@ export async function prune(options: PruneOptions, io: Io): Promise<number> {
 async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
   const inventories = await Promise.all(repos.map(async (repo) => ({ repo, tags: await inventory(client, repo, options.client.concurrency) })));
+  // The capability probe is a DELETE: a dry run sends only GET and HEAD, plans as for 2.8, and says so.
   const probeRepo = inventories.find((i) => i.tags.length > 0)?.repo;
-  const capability = probeRepo ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
+  const capability = probeRepo && options.yes ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
 
   const plan: PlanEntry[] = inventories.flatMap(({ repo, tags }) =>
     planRepository(repo, tags, { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, tagDelete: capability.tagDelete }),
@@ -144,7 +155,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     // The client knows nothing of its caller; what to do about an answer is said here, in the CLI's terms.
-    const advice = error instanceof RegistryError && error.kind === "unauthorized" ? ": check --username and the password (REGISTRY_PASSWORD or --password-stdin)" : "";
+    const advice =
+      error instanceof RegistryError && error.kind === "unauthorized"
+        ? ": check --username and the password (REGISTRY_PASSWORD or --password-stdin)"
+        : error instanceof RegistryError && error.kind === "not-a-registry"
+          ? ": check --registry"
+          : "";
     io.err(`registry-prune: ${e.message.replace(/^error: /, "")}${advice}`);
     return 2;
   }

@@ -2,7 +2,7 @@
 import * as http from "http";
 import * as https from "https";
 
-export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "http";
+export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "not-a-registry" | "http";
 
 export class RegistryError extends Error {
   constructor(readonly kind: RegistryErrorKind, message: string, readonly status?: number) {
@@ -50,6 +50,11 @@ export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) 
 
 const RETRIABLE = (status: number) => status === 429 || status >= 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One backoff wait, and all of one request's waits together. */
+const MAX_WAIT_MS = 10_000;
+const MAX_TOTAL_WAIT_MS = 60_000;
+/** Node's codes for a certificate it does not trust, or TLS spoken to a plain-HTTP server. */
+const TLS_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|EPROTO|ALTNAME/;
 
 export interface Answer {
   status: number;
@@ -82,17 +87,29 @@ export class RegistryClient {
   /** One request with retries on 429, 5xx, resets and timeouts; other answers are returned as they are. */
   async send(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
     let lastProblem = "";
+    let waited = 0;
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       const outcome = await this.semaphore.run(() => this.once(method, path, headers));
       if ("status" in outcome && !RETRIABLE(outcome.status)) return outcome;
       lastProblem = "status" in outcome ? `HTTP ${outcome.status}` : outcome.error;
+      if (TLS_PROBLEM.test(lastProblem)) break; // a certificate does not fix itself on retry
       if (attempt < this.options.attempts) {
         const retryAfter = "status" in outcome ? Number(outcome.headers.get("retry-after")) : NaN;
         const backoff = this.options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 30_000) : backoff);
+        // Each wait is capped, and so is the total: a run with many attempts still ends.
+        const wait = Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff, MAX_WAIT_MS, MAX_TOTAL_WAIT_MS - waited);
+        if (wait <= 0) break;
+        waited += wait;
+        await sleep(wait);
       } else if ("status" in outcome) {
         return outcome;
       }
+    }
+    if (TLS_PROBLEM.test(lastProblem)) {
+      throw new RegistryError(
+        "unreachable",
+        `TLS with ${this.baseUrl} failed (${lastProblem}): trust the registry's CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or use http:// for a plain-HTTP registry`,
+      );
     }
     if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(lastProblem)) {
       throw new RegistryError("unreachable", `cannot reach the registry at ${this.baseUrl}: ${lastProblem}`);
@@ -141,3 +158,13 @@ export class RegistryClient {
 export const DELETES_DISABLED_HELP =
   "deletes are disabled on this registry (405 UNSUPPORTED): enable them with storage.delete.enabled: true " +
   "(REGISTRY_STORAGE_DELETE_ENABLED=true) and restart it";
+
+/** The body of a registry answer as JSON; anything else (an HTML page, a proxy's error) says it is not a registry. */
+export function registryJson(baseUrl: string, what: string, body: string): any {
+  try {
+    return JSON.parse(body);
+  } catch {
+    const start = body.trim().slice(0, 40).replace(/\s+/g, " ");
+    throw new RegistryError("not-a-registry", `${what}: ${baseUrl} did not answer as a Docker Registry v2 API (expected JSON, got "${start}")`);
+  }
+}

@@ -1,4 +1,4 @@
-import { mapLimit, RegistryClient, RegistryError } from "./http";
+import { mapLimit, RegistryClient, RegistryError, registryJson } from "./http";
 import { digestsNeedingCreated, TagFacts } from "./ordering";
 
 /** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
@@ -18,7 +18,7 @@ async function paged<T>(client: RegistryClient, first: string, what: string, pic
   while (path) {
     const answer = client.checked(await client.send("GET", path), what, repo);
     if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
-    items.push(...pick(JSON.parse(answer.body)));
+    items.push(...pick(registryJson(client.baseUrl, what, answer.body)));
     const next = /<([^>]+)>;\s*rel="next"/.exec(answer.headers.get("link") ?? "")?.[1];
     path = next ? new URL(next, client.baseUrl).pathname + new URL(next, client.baseUrl).search : undefined;
   }
@@ -45,7 +45,7 @@ export async function headManifest(client: RegistryClient, repo: string, ref: st
 async function getJson(client: RegistryClient, repo: string, path: string, accept?: string): Promise<any> {
   const answer = client.checked(await client.send("GET", `/v2/${repo}/${path}`, accept ? { Accept: accept } : {}), `reading ${repo}/${path}`, repo);
   if (answer.status !== 200) throw new RegistryError("http", `GET ${repo}/${path}: HTTP ${answer.status}`, answer.status);
-  return JSON.parse(answer.body);
+  return registryJson(client.baseUrl, `reading ${repo}/${path}`, answer.body);
 }
 
 /** The image's creation time: the OCI label or annotation when set, else the config's `created`. */

@@ -50,7 +50,11 @@ export function summary(report: RunReport) {
 export function summaryText(report: RunReport): string {
   const s = summary(report);
   const lines = report.dryRun
-    ? [`dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.`, "Run again with --yes to delete."]
+    ? [
+        `dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.`,
+        "A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.",
+        "Run again with --yes to delete.",
+      ]
     : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}`];
   for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");

@@ -6,6 +6,8 @@
 import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
 import * as path from "path";
 import { FixtureWriter, tagsOf } from "./registryFixtures";
 import { ROOT } from "../harness";
@@ -207,10 +209,54 @@ describe("registry-prune errors", () => {
     expect(result.stdout).toContain("tags deleted: 1");
   });
 
-  test("deletes disabled (405): the plan warns, --yes refuses and says how to enable them", async () => {
+  test("a dry run sends only GET and HEAD, so a pull-only account can run it; it says deletes are checked at --yes", async () => {
+    const proxy = await FaultProxy.start(`http://${plain.host}`, () => "pass");
+    try {
+      const dry = await prune(["--registry", proxy.url, "--keep", "1"]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain("A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.");
+      expect(new Set(proxy.seen.map((r) => r.method))).toEqual(new Set(["GET", "HEAD"]));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("a self-signed certificate: one clear line saying what to do, no retries", async () => {
+    const dir = tempDir("tls");
+    const made = await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")]);
+    expect(made.code).toBe(0);
+    let requests = 0;
+    const server = https.createServer({ key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) }, (_req, res) => {
+      requests++;
+      res.end("{}");
+    });
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+    try {
+      const result = await prune(["--registry", `https://127.0.0.1:${port}`, "--keep", "1", "--attempts", "4"]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(/TLS with https:\/\/127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT\): trust the registry's CA with NODE_EXTRA_CA_CERTS/);
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("an answer that is not a registry's (an HTML page) says so", async () => {
+    const server = http.createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Welcome to nginx</body></html>"));
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+    try {
+      const result = await prune(["--registry", `http://127.0.0.1:${port}`, "--keep", "1"]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`listing repositories: http://127.0.0.1:${port} did not answer as a Docker Registry v2 API (expected JSON, got "<html><body>Welcome to nginx</body></htm"): check --registry`);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("deletes disabled (405): --yes refuses and says how to enable them", async () => {
     const dry = await prune(["--registry", `http://${noDeletes.host}`, "--keep", "1"]);
     expect(dry.code).toBe(0);
-    expect(dry.stderr).toContain("REGISTRY_STORAGE_DELETE_ENABLED=true");
     const result = await prune(["--registry", `http://${noDeletes.host}`, "--keep", "1", "--yes"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("deletes are disabled on this registry (405 UNSUPPORTED): enable them with storage.delete.enabled: true");
@@ -226,7 +272,15 @@ describe("registry-prune errors", () => {
   test.each([
     [["--keep", "1"], "required option '--registry <url>' not specified"],
     [["--registry", "ftp://x", "--keep", "1"], "must be http(s)://host[:port]"],
-    [["--registry", "http://127.0.0.1:1", "--keep", "x"], "--keep must be a whole number >= 1"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "x"], "--keep <n>' argument 'x' is invalid. must be a whole number from 1 to 100000"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "0x10"], "argument '0x10' is invalid. must be a whole number"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1e3"], "argument '1e3' is invalid. must be a whole number"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--attempts", "1000000"], "argument '1000000' is invalid. must be a whole number from 1 to 10"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--timeout-ms", "3000000000"], "must be a whole number from 100 to 600000"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--concurrency", "0"], "must be a whole number from 1 to 64"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--repo", "a/../b"], "argument 'a/../b' is invalid. must be a repository name"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--repo", ""], "must be a repository name"],
+    [["--registry", "http://127.0.0.1:1", "--keep", "1", "--repo", "?x="], "must be a repository name"],
     [["--registry", "http://127.0.0.1:1", "--keep", "1", "--username", "u"], "--username needs a password"],
     [["--registry", "http://127.0.0.1:1", "--keep", "1", "--protect-digest", "abc"], "must be sha256:<64 hex characters>"],
   ])("bad flags %j", async (args, message) => {
