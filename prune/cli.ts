@@ -137,7 +137,7 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
     if (options.yes) throw new RegistryError("deletes-disabled", DELETES_DISABLED_HELP, 405);
     io.err(`warning: ${DELETES_DISABLED_HELP}`);
   }
-  const outcomes = options.yes ? await executePlan(client, plan, options.client.concurrency) : [];
+  const outcomes = options.yes ? await executePlan(client, plan, options.client.concurrency, capability) : [];
   const report: RunReport = { registry: options.registry, dryRun: !options.yes, tagDelete: capability.tagDelete, plan, outcomes };
   if (options.json) io.out(jsonReport(report));
   else io.out(`${planTable(plan)}\n${summaryText(report)}`);

@@ -1,4 +1,4 @@
-import { randomBytes } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
 import { neededDigests, PlanEntry } from "./plan";
 
@@ -41,12 +41,50 @@ async function deleteRef(client: RegistryClient, repo: string, ref: string): Pro
   }
 }
 
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+
+/** Uploads `data` as a blob of `repo` (monolithic: POST, then PUT with the digest). */
+async function uploadBlob(client: RegistryClient, repo: string, data: Buffer): Promise<string> {
+  const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  const started = client.checked(await client.send("POST", `/v2/${repo}/blobs/uploads/`), `uploading to ${repo}`, repo);
+  const location = started.headers.get("location");
+  if (started.status !== 202 || !location) throw new RegistryError("http", `starting an upload to ${repo}: HTTP ${started.status}`, started.status);
+  const url = new URL(location, client.baseUrl);
+  url.searchParams.set("digest", digest);
+  const done = client.checked(await client.send("PUT", url.pathname + url.search, { "Content-Type": "application/octet-stream" }, data), `uploading to ${repo}`, repo);
+  if (done.status !== 201) throw new RegistryError("http", `uploading a blob to ${repo}: HTTP ${done.status}`, done.status);
+  return digest;
+}
+
+/**
+ * Removes one tag and nothing else on a registry that can only delete by digest (Distribution 2.8), as
+ * regctl does: the tag is pointed at a throwaway manifest of its own (a unique, empty image), which is then
+ * deleted by digest. The image the tag pointed to, and every other tag on it, stay.
+ */
+async function deleteTagAlone(client: RegistryClient, repo: string, tag: string): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const config = Buffer.from(JSON.stringify({ "registry-prune": "throwaway manifest that removes one tag", tag, nonce: randomBytes(16).toString("hex") }));
+    const configDigest = await uploadBlob(client, repo, config);
+    const manifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", size: config.length, digest: configDigest }, layers: [] }),
+    );
+    const put = client.checked(await client.send("PUT", `/v2/${repo}/manifests/${tag}`, { "Content-Type": OCI_MANIFEST }, manifest), `retagging ${repo}:${tag}`, repo);
+    const digest = put.headers.get("docker-content-digest");
+    if (put.status !== 201 || !digest) return { ok: false, detail: `pointing ${tag} at a throwaway manifest: HTTP ${put.status}` };
+    const removed = await deleteRef(client, repo, digest);
+    return removed.ok ? { ok: true, detail: "tag removed (through a throwaway manifest)" } : removed;
+  } catch (error) {
+    if (error instanceof RegistryError && error.kind !== "http") throw error;
+    return { ok: false, detail: (error as Error).message };
+  }
+}
+
 /**
  * Carries out exactly the deletions the plan lists: each `delete-manifest` digest once (a multi-platform
- * index as a whole, never child by child), each `delete-tag` tag alone. Failures are reported, not thrown,
+ * index as a whole, never child by child), each `delete-tag` tag alone (on 2.8 through a throwaway manifest). Failures are reported, not thrown,
  * so the rest of the plan still runs and a re-run finishes the job.
  */
-export async function executePlan(client: RegistryClient, entries: PlanEntry[], concurrency: number): Promise<Outcome[]> {
+export async function executePlan(client: RegistryClient, entries: PlanEntry[], concurrency: number, capability: Pick<Capability, "tagDelete"> = { tagDelete: true }): Promise<Outcome[]> {
   const byDigest = new Map<string, PlanEntry[]>();
   const tagOnly: PlanEntry[] = [];
   const refused: Outcome[] = [];
@@ -61,7 +99,8 @@ export async function executePlan(client: RegistryClient, entries: PlanEntry[], 
     if (e.action === "delete-manifest") byDigest.set(`${e.repo}@${e.digest}`, [...(byDigest.get(`${e.repo}@${e.digest}`) ?? []), e]);
     if (e.action === "delete-tag") tagOnly.push(e);
   }
-  const tagOutcomes = await mapLimit(tagOnly, concurrency, async (e) => ({ entry: e, ...(await deleteRef(client, e.repo, e.tag)) }));
+  const removeTag = (e: PlanEntry) => (capability.tagDelete ? deleteRef(client, e.repo, e.tag) : deleteTagAlone(client, e.repo, e.tag));
+  const tagOutcomes = await mapLimit(tagOnly, concurrency, async (e) => ({ entry: e, ...(await removeTag(e)) }));
   const digestOutcomes = await mapLimit([...byDigest.values()], concurrency, async (group) => {
     const result = await deleteRef(client, group[0].repo, group[0].digest);
     return group.map((entry) => ({ entry, ...result }));

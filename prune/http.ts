@@ -85,11 +85,11 @@ export class RegistryClient {
   }
 
   /** One request with retries on 429, 5xx, resets and timeouts; other answers are returned as they are. */
-  async send(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  async send(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Answer> {
     let lastProblem = "";
     let waited = 0;
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
-      const outcome = await this.semaphore.run(() => this.once(method, path, headers));
+      const outcome = await this.semaphore.run(() => this.once(method, path, headers, body));
       if ("status" in outcome && !RETRIABLE(outcome.status)) return outcome;
       lastProblem = "status" in outcome ? `HTTP ${outcome.status}` : outcome.error;
       if (TLS_PROBLEM.test(lastProblem)) break; // a certificate does not fix itself on retry
@@ -117,7 +117,7 @@ export class RegistryClient {
     throw new RegistryError("http", `${method} ${path} failed after ${this.options.attempts} attempts: ${lastProblem}`);
   }
 
-  private once(method: string, path: string, headers: Record<string, string>): Promise<Answer | { error: string }> {
+  private once(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer | { error: string }> {
     this.requests++;
     const url = new URL(`${this.baseUrl}${path}`);
     const transport = url.protocol === "https:" ? https : http;
@@ -134,7 +134,7 @@ export class RegistryClient {
       );
       request.setTimeout(this.options.timeoutMs, () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
       request.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-      request.end();
+      request.end(body);
     });
   }
 

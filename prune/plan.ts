@@ -7,10 +7,11 @@ export type Action =
   | "keep"
   /** Its digest is needed by nothing kept: the manifest is deleted, with every tag on it. */
   | "delete-manifest"
-  /** Its digest is still needed (under a kept tag, or a platform manifest of a kept index): only this tag is removed (Distribution 3.x). */
-  | "delete-tag"
-  /** Its digest is still needed, and the registry cannot remove a tag alone (Distribution 2.8). */
-  | "keep-shared";
+  /**
+   * Its digest is still needed (under a kept tag, or a platform manifest of a kept index): only this tag is
+   * removed (by tag on Distribution 3.x, through a throwaway manifest on 2.8).
+   */
+  | "delete-tag";
 
 export interface PlanEntry {
   repo: string;
@@ -26,7 +27,7 @@ export interface PlanOptions {
   keep: number;
   protectTags: string[];
   protectDigests: string[];
-  /** The registry deletes a tag alone (`DELETE /v2/<name>/manifests/<tag>`, Distribution 3.x). */
+  /** The registry deletes a tag alone (`DELETE /v2/<name>/manifests/<tag>`, Distribution 3.x); only the wording depends on it. */
   tagDelete: boolean;
 }
 
@@ -46,7 +47,7 @@ function reachable(roots: Iterable<string>, childrenOf: Map<string, string[]>): 
  * Decides, for one repository, what happens to every tag. Pure: nothing here talks to a registry.
  * - Release tags are ranked newest first; the N newest and the protected ones are kept.
  * - Every digest a kept tag needs stays: its own, and (recursively) the platform manifests of a kept index.
- *   A tag on such a digest is removed alone where the registry can, and kept otherwise.
+ *   A tag on such a digest is removed alone (on 2.8 through a throwaway manifest).
  * - Accessories (cosign's `sha256-<hex>.sig|.att|.sbom`) are never ranked: one is kept while its subject
  *   stays and deleted with it, and listed right after its subject.
  */
@@ -76,9 +77,8 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
     const position = `older than the ${options.keep} newest (rank ${(rank.get(t.tag) ?? 0) + 1})`;
     const needed = neededBy.get(t.digest);
     if (!needed) return { ...base, action: "delete-manifest", why: position };
-    return options.tagDelete
-      ? { ...base, action: "delete-tag", why: `${position}; its digest is needed by ${needed}: tag only` }
-      : { ...base, action: "keep-shared", why: `${position}, but its digest is needed by ${needed} and Distribution 2.8 cannot remove a tag alone` };
+    const how = options.tagDelete ? "tag only" : "tag only, through a throwaway manifest (Distribution 2.8 deletes by digest)";
+    return { ...base, action: "delete-tag", why: `${position}; its digest is needed by ${needed}: ${how}` };
   });
   const deleted = new Set(planned.filter((e) => e.action === "delete-manifest").map((e) => e.digest));
   const entries: PlanEntry[] = [];
@@ -119,6 +119,6 @@ export function summarize(entries: PlanEntry[]): PlanSummary {
   return {
     tagsToDelete: entries.filter((e) => e.action === "delete-manifest" || e.action === "delete-tag").length,
     digestsToDelete: new Set(entries.filter((e) => e.action === "delete-manifest").map(key)).size,
-    digestsKeptShared: new Set(entries.filter((e) => e.action === "delete-tag" || e.action === "keep-shared").map(key)).size,
+    digestsKeptShared: new Set(entries.filter((e) => e.action === "delete-tag").map(key)).size,
   };
 }

@@ -7,7 +7,6 @@ const ACTION_LABEL: Record<PlanEntry["action"], string> = {
   keep: "keep",
   "delete-manifest": "DELETE",
   "delete-tag": "DELETE tag only",
-  "keep-shared": "keep (shared)",
 };
 
 /**

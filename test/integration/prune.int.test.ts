@@ -52,8 +52,8 @@ async function fill(url: string): Promise<{ children: string[] }> {
 }
 
 const EXPECTED_SURVIVORS = {
-  // keep 3: 2.0.0, v2.0.0-rc.1, 1.11.0 (OCI); latest protected; 1.8.0 shares latest's digest (2.8 keeps the tag).
-  "team/app": ["1.11.0", "1.8.0", "2.0.0", "latest", "v2.0.0-rc.1"],
+  // keep 3: 2.0.0, v2.0.0-rc.1, 1.11.0 (OCI); latest protected; 1.8.0 shares latest's digest and goes alone.
+  "team/app": ["1.11.0", "2.0.0", "latest", "v2.0.0-rc.1"],
   // keep 3: dates rank above other tags, newest date first.
   "team/dates": ["20251024-120000", "20251026-090000", "2025-10-25"],
   // keep 3 of 3.
@@ -86,8 +86,8 @@ describe("registry-prune against the real registry", () => {
     const result = await prune(["--registry", url, "--keep", "3"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/REPOSITORY.*TAG.*DIGEST.*ACTION.*WHY/);
-    expect(result.stdout).toContain("dry run: nothing deleted. Would delete 7 tag(s) and 7 digest(s); 1 digest(s) kept because shared with a kept tag.");
-    expect(result.stdout).toMatch(/1\.8\.0.*keep \(shared\).*Distribution 2\.8 cannot remove a tag alone/);
+    expect(result.stdout).toContain("dry run: nothing deleted. Would delete 8 tag(s) and 7 digest(s); 1 digest(s) kept because shared with a kept tag.");
+    expect(result.stdout).toMatch(/1\.8\.0.*DELETE tag only.*through a throwaway manifest/);
     expect(await snapshot(url)).toEqual(before);
   });
 
@@ -95,7 +95,7 @@ describe("registry-prune against the real registry", () => {
     const result = await prune(["--registry", url, "--keep", "3", "--json"]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ dryRun: true, tagDelete: false, summary: { tagsToDelete: 7, digestsToDelete: 7, digestsKeptShared: 1 } });
+    expect(report).toMatchObject({ dryRun: true, tagDelete: false, summary: { tagsToDelete: 8, digestsToDelete: 7, digestsKeptShared: 1 } });
     const deleted = report.plan.filter((e: any) => e.action === "delete-manifest").map((e: any) => `${e.repo}:${e.tag}`);
     expect(deleted.sort()).toEqual([
       "team/app:1.10.0",
@@ -108,12 +108,14 @@ describe("registry-prune against the real registry", () => {
     ]);
   });
 
-  test("--yes leaves exactly the expected tags, deletes the index whole and keeps latest", async () => {
+  test("--yes leaves exactly the kept tags, deletes the index whole, and keeps latest's image although its old tag went", async () => {
     const result = await prune(["--registry", url, "--keep", "3", "--yes", "--concurrency", "4"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("tags deleted: 7, digests deleted: 7, digests kept because shared: 1, failures: 0");
+    expect(result.stdout).toContain("tags deleted: 8, digests deleted: 7, digests kept because shared: 1, failures: 0");
     expect(await snapshot(url)).toEqual(Object.fromEntries(Object.entries(EXPECTED_SURVIVORS).map(([r, t]) => [r, [...t].sort()])));
+    const latest = await fetch(`${url}/v2/team/app/manifests/latest`, { method: "HEAD", headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" } });
+    expect(latest.status).toBe(200);
     for (const child of children) {
       const head = await fetch(`${url}/v2/team/app/manifests/${child}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
       expect({ child, status: head.status }).toEqual({ child, status: 200 });
@@ -157,10 +159,10 @@ describe("registry-prune never breaks a kept image", () => {
     const result = await prune(["--registry", url, "--keep", "1", "--yes"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(await tagsOf(url, repo)).toEqual(["3.0.0", "3.0.0-amd64", "3.0.0-arm64", sigOf(index.digest)].sort());
+    expect(await tagsOf(url, repo)).toEqual(["3.0.0", sigOf(index.digest)].sort());
     for (const ref of [index.digest, ...index.children]) expect({ ref, status: await status(ref) }).toEqual({ ref, status: 200 });
     expect(await status(old)).toBe(404);
-    expect(result.stdout).toMatch(/3\.0\.0-amd64.*keep \(shared\).*kept index 3\.0\.0, which lists it/);
+    expect(result.stdout).toMatch(/3\.0\.0-amd64.*DELETE tag only.*kept index 3\.0\.0, which lists it/);
   });
 });
 

@@ -68,13 +68,13 @@ describe("newestFirst", () => {
 describe("planRepository", () => {
   const protect = { protectTags: ["latest", "stable"], protectDigests: [] as string[] };
 
-  test("keeps the N newest and protected tags; a shared digest is never deleted (2.8: the tag stays)", () => {
+  test("keeps the N newest and protected tags; a shared digest is never deleted (2.8: the tag goes alone, through a throwaway manifest)", () => {
     const tags = [t("1.8.0", "sha256:old"), t("latest", "sha256:old"), t("1.9.0"), t("1.10.0"), t("1.11.0"), t("1.7.0")];
     const plan = planRepository("app", tags, { keep: 2, ...protect, tagDelete: false });
     const byTag = Object.fromEntries(plan.map((e) => [e.tag, e.action]));
-    expect(byTag).toEqual({ "1.11.0": "keep", "1.10.0": "keep", "1.9.0": "delete-manifest", "1.8.0": "keep-shared", "1.7.0": "delete-manifest", latest: "keep" });
-    expect(plan.find((e) => e.tag === "1.8.0")?.why).toContain("Distribution 2.8 cannot remove a tag alone");
-    expect(summarize(plan)).toEqual({ tagsToDelete: 2, digestsToDelete: 2, digestsKeptShared: 1 });
+    expect(byTag).toEqual({ "1.11.0": "keep", "1.10.0": "keep", "1.9.0": "delete-manifest", "1.8.0": "delete-tag", "1.7.0": "delete-manifest", latest: "keep" });
+    expect(plan.find((e) => e.tag === "1.8.0")?.why).toContain("tag only, through a throwaway manifest (Distribution 2.8 deletes by digest)");
+    expect(summarize(plan)).toEqual({ tagsToDelete: 3, digestsToDelete: 2, digestsKeptShared: 1 });
   });
 
   test("on a registry that deletes tags alone, the shared tag is removed and its digest kept", () => {
@@ -102,7 +102,7 @@ describe("planRepository", () => {
   const sig = (digestChar: string) => `sha256-${hex(digestChar)}.sig`;
 
   test.each([
-    [false, "keep-shared"],
+    [false, "delete-tag"],
     [true, "delete-tag"],
   ] as const)("a kept index keeps its platform manifests even when they carry older tags (tag delete %s)", (tagDelete, childAction) => {
     const index = { ...t("3.0.0", "sha256:index"), children: ["sha256:amd", "sha256:arm"] };
