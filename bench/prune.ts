@@ -44,8 +44,11 @@ async function fill(url: string): Promise<void> {
   });
 }
 
-/** What a correct prune keeps: the 5 newest releases, latest, and the old tag sharing latest's digest. */
-const shouldSurvive = ["latest", LATEST_ON, ...versions.slice(-KEEP)];
+/**
+ * What a correct prune keeps: the 5 newest releases and latest (whose image stays with it, although the old
+ * tag sharing its digest, LATEST_ON, is removed alone).
+ */
+const shouldSurvive = ["latest", ...versions.slice(-KEEP)];
 
 async function wronglyDeleted(url: string): Promise<string[]> {
   const missing = await mapLimit(repoNames, 8, async (repo) => {
