@@ -73,24 +73,79 @@ const appDeployment = async (namespace: string) => {
   return items[0];
 };
 
+/** A copy of `stack`'s file with one bad value: preview and up fail with the message as written, and nothing exists. */
+async function badConfigIsRefused(stack: string, edit: (config: Record<string, any>) => void, firstProblem: string): Promise<void> {
+  const bad = `bad${stack}`;
+  fs.copyFileSync(path.join(env.projectDir, `Pulumi.${stack}.yaml`), path.join(env.projectDir, `Pulumi.${bad}.yaml`));
+  env.editStackFile(bad, edit);
+  for (const operation of ["preview", "up"] as const) {
+    const result = await env.op(operation, bad);
+    expect(result.ok).toBe(false);
+    // What the engine printed: its output, and its stderr, which the Automation API puts in the error.
+    const shown = `${result.stdout}\n${result.error}`;
+    expect(shown).toContain(`error: Invalid config for stack "${bad}":\n  - ${firstProblem}`);
+    // The message as written: no object dump, no colour codes, no stack trace.
+    expect(shown).not.toMatch(/problems:|name: 'ConfigError'|\u001b\[|at parseConfig|Unhandled exception/);
+  }
+  expect(await stateResources(bad)).toEqual([]);
+  expect(await env.kubectl.namespaces()).toEqual([]);
+}
+
+/** A README commit, an unrelated config key and a rewritten stack file: nothing to do. */
+async function unrelatedChangesChangeNothing(stack: string): Promise<void> {
+  fs.appendFileSync(path.join(env.projectDir, "README.md"), `\nAn unrelated edit before ${stack}.\n`);
+  await env.commit(`docs: unrelated (${stack})`);
+  await env.pulumiOk(["config", "set", "--stack", stack, "team:owner", "platform"]);
+  await env.pulumiOk(["config", "set", "--stack", stack, "tagStrategy", "combined"]);
+  const preview = succeeded(await env.op("preview-no-changes", stack));
+  expect(changed(preview)).toEqual([]);
+}
+
+/** A code change: exactly the image, its moving tag and the app's Deployment change; returns the new outputs. */
+async function codeChangeRollsOnlyTheApp(stack: string, namespace: string, before: string): Promise<Record<string, any>> {
+  fs.appendFileSync(path.join(env.projectDir, "app", "src", "server.js"), `// e2e: a code change for ${stack}\n`);
+  await env.commit(`app: a code change (${stack})`);
+  const result = succeeded(await env.op("up", stack));
+  const types = new Set(result.steps.map((s) => s.type));
+  expect([...types].sort()).toEqual(["docker:index/image:Image", "docker:index/registryImage:RegistryImage", "docker:index/tag:Tag", "kubernetes:apps/v1:Deployment"]);
+  expect(result.steps.filter((s) => s.type === "kubernetes:apps/v1:Deployment").map((s) => s.name)).toEqual(["app-web"]);
+  const out = await outputs(stack);
+  expect(out.appImages.web.image).not.toBe(before);
+  expect((await appDeployment(namespace)).spec.template.spec.containers[0].image).toBe(out.appImages.web.image);
+  return out;
+}
+
+/** None of `values` appears in `pulumi stack export` (which keeps secrets encrypted). */
+async function notInState(stack: string, values: string[]): Promise<void> {
+  const exported = await env.pulumiOk(["stack", "export", "--stack", stack]);
+  expect(values.length).toBeGreaterThan(0);
+  for (const value of values) expect({ value: value.slice(0, 6), leaked: exported.includes(value) }).toEqual({ value: value.slice(0, 6), leaked: false });
+}
+
+const secretValuesIn = async (namespace: string, prefix: string) =>
+  Object.values<string>((await env.kubectl.items("secrets", namespace)).find((s) => s.metadata.name.startsWith(prefix)).data).map((v) => Buffer.from(v, "base64").toString());
+
 describe("a bad config under the engine", () => {
-  test("fails preview and up with the readable message, and creates nothing", async () => {
-    fs.copyFileSync(path.join(env.projectDir, "Pulumi.prod.yaml"), path.join(env.projectDir, "Pulumi.badprod.yaml"));
-    env.editStackFile("badprod", (config) => {
-      config["microk8s-pipeline:registry"].storage = { type: "filesystem" };
-      config["microk8s-pipeline:registry"].replicas = 3;
-    });
-    for (const operation of ["preview", "up"] as const) {
-      const result = await env.op(operation, "badprod");
-      expect(result.ok).toBe(false);
-      // What the engine printed: its output, and its stderr, which the Automation API puts in the error.
-      const shown = `${result.stdout}\n${result.error}`;
-      expect(shown).toContain('error: Invalid config for stack "badprod":\n  - microk8s-pipeline:registry.replicas = 3: must be 1 with filesystem storage');
-      // The message as written: no object dump, no colour codes, no stack trace.
-      expect(shown).not.toMatch(/problems:|name: 'ConfigError'|\u001b\[|at parseConfig|Unhandled exception/);
-    }
-    expect(await stateResources("badprod")).toEqual([]);
-    expect(await env.kubectl.namespaces()).toEqual([]);
+  test("prod: fails preview and up with the readable message, and creates nothing", async () => {
+    await badConfigIsRefused(
+      "prod",
+      (config) => {
+        config["microk8s-pipeline:registry"].storage = { type: "filesystem" };
+        config["microk8s-pipeline:registry"].replicas = 3;
+      },
+      "microk8s-pipeline:registry.replicas = 3: must be 1 with filesystem storage",
+    );
+  }, 10 * MINUTES);
+
+  test("dev: a typo of a top-level key fails the same way", async () => {
+    await badConfigIsRefused(
+      "dev",
+      (config) => {
+        config["microk8s-pipeline:regsitry"] = config["microk8s-pipeline:registry"];
+        delete config["microk8s-pipeline:registry"];
+      },
+      "microk8s-pipeline:regsitry: unknown key",
+    );
   }, 10 * MINUTES);
 });
 
@@ -152,42 +207,22 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
   }, 10 * MINUTES);
 
   test("an unrelated commit and `pulumi config set` of an unrelated key change nothing", async () => {
-    fs.appendFileSync(path.join(env.projectDir, "README.md"), "\nAn unrelated edit.\n");
-    await env.commit("docs: unrelated");
-    await env.pulumiOk(["config", "set", "--stack", "prod", "team:owner", "platform"]);
-    await env.pulumiOk(["config", "set", "--stack", "prod", "tagStrategy", "combined"]);
-    const preview = succeeded(await env.op("preview-no-changes", "prod"));
-    expect(changed(preview)).toEqual([]);
+    await unrelatedChangesChangeNothing("prod");
   }, 10 * MINUTES);
 
   test("an app code change updates only the image, the moving tag and the Deployment", async () => {
-    const server = path.join(env.projectDir, "app", "src", "server.js");
-    fs.appendFileSync(server, "// e2e: a code change\n");
-    await env.commit("app: a code change");
-    const before = out.appImages.web.image;
-    const result = succeeded(await env.op("up", "prod"));
-    const types = new Set(result.steps.map((s) => s.type));
-    expect([...types].sort()).toEqual(["docker:index/image:Image", "docker:index/registryImage:RegistryImage", "docker:index/tag:Tag", "kubernetes:apps/v1:Deployment"]);
-    expect(result.steps.filter((s) => s.type === "kubernetes:apps/v1:Deployment").map((s) => s.name)).toEqual(["app-web"]);
-    out = await outputs("prod");
-    expect(out.appImages.web.image).not.toBe(before);
-    const deployment = await appDeployment("production");
-    expect(deployment.spec.template.spec.containers[0].image).toBe(out.appImages.web.image);
+    out = await codeChangeRollsOnlyTheApp("prod", "production", out.appImages.web.image);
     expect(await registryDigest("production/web", "stable", auth)).toBe(out.appImages.web.image.split("@")[1]);
   }, 10 * MINUTES);
 
   test("the state holds no plaintext secret, generated or set", async () => {
-    const appSecret = (await env.kubectl.items("secrets", "production")).find((s) => s.metadata.name.startsWith("app-web-secrets"));
-    const generated = [out.registryPassword, out.s3AccessKey, out.s3SecretKey, ...Object.values<string>(appSecret.data).map((v) => Buffer.from(v, "base64").toString())];
-    const exported = await env.pulumiOk(["stack", "export", "--stack", "prod"]);
-    for (const value of generated) expect({ value: value.slice(0, 4), leaked: exported.includes(value) }).toEqual({ value: value.slice(0, 4), leaked: false });
+    await notInState("prod", [out.registryPassword, out.s3AccessKey, out.s3SecretKey, ...(await secretValuesIn("production", "app-web-secrets"))]);
 
     const chosen = { registryPassword: "Chosen-Registry-Pass-1", s3AccessKey: "CHOSENACCESSKEY00001", s3SecretKey: "chosen-s3-secret-key-0000000000000000001" };
     for (const [key, value] of Object.entries(chosen)) await env.pulumiOk(["config", "set", "--secret", "--stack", "prod", key, value]);
     await env.pulumiOk(["config", "set", "--secret", "--path", "--stack", "prod", "appSecrets.web.API_KEY", "chosen-api-key-0001"]);
     succeeded(await env.op("up", "prod"));
-    const exportedAfter = await env.pulumiOk(["stack", "export", "--stack", "prod"]);
-    for (const value of [...Object.values(chosen), "chosen-api-key-0001"]) expect({ value, leaked: exportedAfter.includes(value) }).toEqual({ value, leaked: false });
+    await notInState("prod", [...Object.values(chosen), "chosen-api-key-0001"]);
     // The registry restarted with the new htpasswd: the chosen password works, the old one does not.
     out = await outputs("prod");
     expect(out.registryPassword).toBe(chosen.registryPassword);
@@ -229,6 +264,23 @@ describe("dev: the MicroK8s registry addon (stand-in), the web app by digest", (
     const again = succeeded(await env.op("up", "dev"));
     expect(changed(again)).toEqual([]);
     succeeded(await env.op("preview-no-changes", "dev"));
+  }, 10 * MINUTES);
+
+  test("an unrelated commit and `pulumi config set` of an unrelated key change nothing", async () => {
+    await unrelatedChangesChangeNothing("dev");
+  }, 10 * MINUTES);
+
+  test("an app code change updates only the image, the moving tag and the Deployment", async () => {
+    const out = await codeChangeRollsOnlyTheApp("dev", "dev", (await outputs("dev")).appImages.web.image);
+    expect(await registryDigest("dev/web", "latest")).toBe(out.appImages.web.image.split("@")[1]);
+  }, 10 * MINUTES);
+
+  test("the state holds no plaintext app secret, generated or set", async () => {
+    await notInState("dev", await secretValuesIn("dev", "app-web-secrets"));
+    await env.pulumiOk(["config", "set", "--secret", "--path", "--stack", "dev", "appSecrets.web.DB_PASSWORD", "chosen-dev-db-password"]);
+    succeeded(await env.op("up", "dev"));
+    expect(await secretValuesIn("dev", "app-web-secrets")).toContain("chosen-dev-db-password");
+    await notInState("dev", ["chosen-dev-db-password"]);
   }, 10 * MINUTES);
 
   test("destroy disables the addon and leaves no namespace of ours", async () => {
