@@ -5,9 +5,9 @@ import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, res
 import { parseBytes } from "../lib/quantity";
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
-export const ADDON_HOST = "localhost:32000";
+const ADDON_HOST = "localhost:32000";
 /** Bounded wait for `/v2/`: five minutes by default. */
-export const READINESS_DEFAULTS = { attempts: 60, intervalSeconds: 5 } as const;
+const READINESS_DEFAULTS = { attempts: 60, intervalSeconds: 5 } as const;
 /** The MicroK8s registry addon refuses a smaller volume. */
 export const ADDON_MIN_SIZE = "20Gi";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";

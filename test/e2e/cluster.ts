@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Recorded, TYPES } from "../recorded";
-import { declaredRunArgs, docker, DOCKER, dockerOk, eventually, freePort, httpStatus, REGISTRY_TEST_IMAGE, removeContainer, run, tempDir } from "../integration/testEnv";
+import { declaredRunArgs, DOCKER, dockerOk, eventually, freePort, httpStatus, REGISTRY_TEST_IMAGE, removeContainer, run, tempDir } from "../integration/testEnv";
 
 export const REGISTRY_NODE_PORT = 32000;
 
@@ -73,8 +73,6 @@ export class RegistryPodPlayer {
   private timer?: NodeJS.Timeout;
   private stopped = false;
   readonly errors: string[] = [];
-  /** The registry's debug health URL, once one runs. */
-  debugUrl?: string;
 
   constructor(private readonly kubectl: Kubectl, private readonly endpoints: Record<string, string>) {}
 
@@ -144,8 +142,8 @@ export class RegistryPodPlayer {
     Object.assign(this.volumeDirs.get(id)!, declared.volumeDirs);
     await dockerOk(declared.args);
     this.running.set(id, { key, container: declared.name });
-    this.debugUrl = `http://127.0.0.1:${debugPort}/debug/health`;
-    await eventually(`the registry for ${id}`, async () => ((await httpStatus(this.debugUrl!)) === 200 ? true : undefined), 80);
+    const health = `http://127.0.0.1:${debugPort}/debug/health`;
+    await eventually(`the registry for ${id}`, async () => ((await httpStatus(health)) === 200 ? true : undefined), 80);
   }
 
   private endpointFor(url: string): string {
@@ -160,7 +158,6 @@ export interface AppPod {
   container: string;
   /** `http://127.0.0.1:<port>` */
   url: string;
-  image: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -193,7 +190,7 @@ export async function runAppPod(kubectl: Kubectl, namespace: string, deploymentN
   const url = `http://127.0.0.1:${port}`;
   const envLine = declared.args.flatMap((a, i) => (declared.args[i - 1] === "-e" ? [a] : []));
   const env = Object.fromEntries(envLine.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-  return { container: declared.name, url, image: container.image, env, stop: () => removeContainer(declared.name) };
+  return { container: declared.name, url, env, stop: () => removeContainer(declared.name) };
 }
 
 /** Waits until every HTTP probe of the Deployment's container answers 200 on loopback. */
@@ -203,5 +200,3 @@ export async function probesPass(deployment: any, url: string): Promise<string[]
   for (const probePath of paths) await eventually(`probe ${probePath}`, async () => ((await httpStatus(`${url}${probePath}`)) === 200 ? true : undefined), 80);
   return paths;
 }
-
-export { docker };

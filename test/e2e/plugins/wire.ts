@@ -1,5 +1,5 @@
 /**
- * What the plugin doubles share: the engine's wire forms (secrets, unknowns), deep comparison of inputs,
+ * What the plugin doubles share: the engine's wire form of secrets, deep comparison of inputs,
  * running a command, and serving a provider. Test-only: the doubles stand in for the command, random and
  * docker plugins that this machine cannot obtain; `PULUMI_E2E_PLUGIN_DIR` swaps in real ones.
  */
@@ -11,9 +11,6 @@ import * as provider from "@pulumi/pulumi/provider";
 /** The engine's marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }`. */
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The engine's marker for a value not known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 export type Props = Record<string, any>;
 
 export const secret = (value: unknown) => ({ [SIG]: SECRET_SIG, value });
@@ -25,13 +22,6 @@ export function reveal<T = any>(value: any): T {
   if (Array.isArray(value)) return value.map(reveal) as T;
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)])) as T;
   return value;
-}
-
-export function hasUnknown(value: any): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(hasUnknown);
-  return false;
 }
 
 const canonical = (value: unknown) => JSON.stringify(reveal(value), (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
