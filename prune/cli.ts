@@ -124,13 +124,13 @@ export async function prune(options: PruneOptions, io: Io): Promise<number> {
 
 async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
-  const inventories = await Promise.all(repos.map(async (repo) => ({ repo, tags: await inventory(client, repo, options.client.concurrency) })));
+  const inventories = await Promise.all(repos.map(async (repo) => ({ repo, ...(await inventory(client, repo, options.client.concurrency)) })));
   // The capability probe is a DELETE: a dry run sends only GET and HEAD, plans as for 2.8, and says so.
   const probeRepo = inventories.find((i) => i.tags.length > 0)?.repo;
   const capability = probeRepo && options.yes ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
 
-  const plan: PlanEntry[] = inventories.flatMap(({ repo, tags }) =>
-    planRepository(repo, tags, { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, tagDelete: capability.tagDelete }),
+  const plan: PlanEntry[] = inventories.flatMap(({ repo, tags, referrers }) =>
+    planRepository(repo, tags, { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, tagDelete: capability.tagDelete }, referrers),
   );
   const wantsDeletes = plan.some((e) => e.action === "delete-manifest" || e.action === "delete-tag");
   if (!capability.deletesEnabled && wantsDeletes) {

@@ -1,5 +1,5 @@
 import { mapLimit, RegistryClient, RegistryError, registryJson } from "./http";
-import { digestsNeedingCreated, TagFacts } from "./ordering";
+import { digestsNeedingCreated, ReferrersBySubject, TagFacts } from "./ordering";
 
 /** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
 export const MANIFEST_ACCEPT = [
@@ -74,18 +74,60 @@ async function childrenOf(client: RegistryClient, repo: string, digest: string):
   return (index.manifests ?? []).map((m: { digest: string }) => m.digest);
 }
 
+/** The referrers of one digest from the OCI 1.1 referrers API; undefined when the registry does not serve it. */
+async function referrersVia(client: RegistryClient, repo: string, digest: string): Promise<string[] | undefined> {
+  const what = `listing the referrers of ${repo}@${digest}`;
+  const answer = client.checked(await client.send("GET", `/v2/${repo}/referrers/${digest}`, { Accept: "application/vnd.oci.image.index.v1+json" }), what, repo);
+  // A registry that serves the API never answers it 404 (distribution-spec 1.1): a 404 means no API.
+  if (answer.status === 404) return undefined;
+  if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
+  const index = registryJson(client.baseUrl, what, answer.body);
+  return (index.manifests ?? []).map((m: { digest: string }) => m.digest);
+}
+
+/**
+ * The referrers of every digest in `subjects`, and of theirs in turn (a signature on an SBOM), where the
+ * registry serves the referrers API. One GET tells: a registry without it (Distribution 2.8, 3.1) answers
+ * 404, and then nothing more is asked.
+ */
+export async function referrersOf(client: RegistryClient, repo: string, subjects: string[], concurrency: number): Promise<ReferrersBySubject> {
+  const found: ReferrersBySubject = new Map();
+  const [first, ...rest] = [...new Set(subjects)];
+  const firstReferrers = first === undefined ? undefined : await referrersVia(client, repo, first);
+  if (firstReferrers === undefined) return found;
+  const asked = new Set(subjects);
+  let answers: (readonly [string, string[]])[] = [[first, firstReferrers]];
+  let wave = rest;
+  for (;;) {
+    for (const [subject, refs] of answers) if (refs.length > 0) found.set(subject, refs);
+    wave = [...wave, ...answers.flatMap(([, refs]) => refs).filter((d) => !asked.has(d))];
+    wave.forEach((d) => asked.add(d));
+    if (wave.length === 0) return found;
+    answers = await mapLimit(wave, concurrency, async (d) => [d, (await referrersVia(client, repo, d)) ?? []] as const);
+    wave = [];
+  }
+}
+
+/** What the plan needs of one repository. */
+export interface RepositoryFacts {
+  tags: TagFacts[];
+  referrers: ReferrersBySubject;
+}
+
 /**
  * Every tag of a repository with its digest, the platform manifests of each index (a kept index needs
- * them), and the created time where the ordering needs it.
+ * them), the referrers of each digest where the registry lists them, and the created time where the
+ * ordering needs it.
  */
-export async function inventory(client: RegistryClient, repo: string, concurrency: number): Promise<TagFacts[]> {
+export async function inventory(client: RegistryClient, repo: string, concurrency: number): Promise<RepositoryFacts> {
   const tags = await listTags(client, repo);
   const heads = await mapLimit(tags, concurrency, async (tag) => ({ tag, head: await headManifest(client, repo, tag) }));
   const found = heads.flatMap(({ tag, head }) => (head ? [{ tag, ...head }] : []));
   const indexes = [...new Set(found.filter((f) => INDEX_TYPES.includes(f.mediaType)).map((f) => f.digest))];
   const children = new Map(await mapLimit(indexes, concurrency, async (d) => [d, await childrenOf(client, repo, d)] as const));
   const facts: TagFacts[] = found.map(({ tag, digest }) => ({ tag, digest, ...(children.has(digest) ? { children: children.get(digest) } : {}) }));
+  const referrers = await referrersOf(client, repo, [...new Set(facts.map((f) => f.digest))], concurrency);
   const digests = digestsNeedingCreated(facts);
   const created = new Map(await mapLimit(digests, concurrency, async (d) => [d, await createdOf(client, repo, d)] as const));
-  return facts.map((f) => ({ ...f, created: created.get(f.digest) }));
+  return { tags: facts.map((f) => ({ ...f, created: created.get(f.digest) })), referrers };
 }

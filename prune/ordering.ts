@@ -10,14 +10,24 @@ export interface TagFacts {
   children?: string[];
 }
 
+/**
+ * Manifests whose OCI `subject` is a digest (signatures, SBOMs, attestations), by subject, as the OCI 1.1
+ * referrers API lists them. Empty where the registry does not serve that API (Distribution 2.8 and 3.1):
+ * there clients keep the list under the fallback tag `sha256-<hex>`, an index whose children they are.
+ */
+export type ReferrersBySubject = Map<string, string[]>;
+
 export type TagKind = "semver" | "date" | "other";
 
 const DATE_SHAPES = [/^(\d{4})-(\d{2})-(\d{2})$/, /^(\d{4})(\d{2})(\d{2})(?:-(\d{2})(\d{2})(\d{2}))?$/];
 /** Our combined strategy's prerelease (`v1.2.3-git-<sha>`): ordered by time, not by the sha's letters. */
 const GIT_PRERELEASE = /^git-[0-9a-f]{7,40}(-dirty)?$/;
 
-/** cosign's tag-scheme artifacts: `sha256-<hex>.sig`, `.att`, `.sbom`, attached to the digest they name. */
-const ACCESSORY = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+/**
+ * Tags attached to the digest they name: cosign's tag-scheme artifacts (`sha256-<hex>.sig`, `.att`,
+ * `.sbom`) and the OCI 1.1 referrers fallback tag (`sha256-<hex>`, an index of that digest's referrers).
+ */
+const ACCESSORY = /^sha256-([0-9a-f]{64})(?:\.(sig|att|sbom))?$/;
 
 /** The digest an accessory tag belongs to (`sha256:<hex>`), or undefined for a release tag. */
 export function accessorySubject(tag: string): string | undefined {

@@ -1,4 +1,4 @@
-import { accessorySubject, newestFirst, TagFacts } from "./ordering";
+import { accessorySubject, newestFirst, ReferrersBySubject, TagFacts } from "./ordering";
 
 export const DEFAULT_PROTECTED_TAGS = ["latest", "stable", "dev", "staging", "prod"];
 
@@ -15,12 +15,15 @@ export type Action =
 
 export interface PlanEntry {
   repo: string;
+  /** Empty for an untagged referrer deleted with its subject. */
   tag: string;
   digest: string;
   action: Action;
   why: string;
   /** For an index: its platform manifests, which a kept index needs. */
   children?: string[];
+  /** Manifests whose OCI `subject` is this digest (signatures, SBOMs): a kept digest keeps them. */
+  referrers?: string[];
 }
 
 export interface PlanOptions {
@@ -31,30 +34,64 @@ export interface PlanOptions {
   tagDelete: boolean;
 }
 
-/** Every digest reachable from `roots` through index children. */
-function reachable(roots: Iterable<string>, childrenOf: Map<string, string[]>): Set<string> {
+type Edges = Map<string, string[]>;
+
+/** Every digest reachable from `roots` through `edges`. */
+function reachable(roots: Iterable<string>, edges: Edges): Set<string> {
   const seen = new Set<string>();
   const walk = (digest: string) => {
     if (seen.has(digest)) return;
     seen.add(digest);
-    for (const child of childrenOf.get(digest) ?? []) walk(child);
+    for (const next of edges.get(digest) ?? []) walk(next);
   };
   for (const root of roots) walk(root);
   return seen;
 }
 
+const append = (edges: Edges, from: string, to: string[]) => edges.set(from, [...(edges.get(from) ?? []), ...to]);
+
+/** What one repository holds, as the plan sees it. */
+interface Graph {
+  childrenOf: Edges;
+  referrersOf: ReferrersBySubject;
+  /** The subject of each accessory tag: its tag names it (cosign, the referrers fallback) or its digest refers to it. */
+  subjectOfTag: (t: TagFacts) => string | undefined;
+}
+
+function graphOf(tags: TagFacts[], referrersOf: ReferrersBySubject): Graph {
+  const childrenOf: Edges = new Map(tags.flatMap((t) => (t.children ? [[t.digest, t.children] as const] : [])));
+  const subjectOf = new Map([...referrersOf].flatMap(([subject, refs]) => refs.map((r) => [r, subject] as const)));
+  return { childrenOf, referrersOf, subjectOfTag: (t) => accessorySubject(t.tag) ?? subjectOf.get(t.digest) };
+}
+
+/** Who needs each digest: the first kept tag on it, the kept index that lists it, or the kept digest it refers to. */
+function neededByKept(kept: TagFacts[], protectDigests: string[], graph: Graph): Map<string, string> {
+  const neededBy = new Map<string, string>();
+  const mark = (digest: string, why: string, root: string) => {
+    if (neededBy.has(digest)) return;
+    neededBy.set(digest, why);
+    for (const child of graph.childrenOf.get(digest) ?? []) mark(child, `kept index ${root}, which lists it`, root);
+    for (const referrer of graph.referrersOf.get(digest) ?? []) mark(referrer, `a referrer of kept ${root}`, root);
+  };
+  for (const t of kept) mark(t.digest, `kept tag ${t.tag}`, t.tag);
+  for (const digest of protectDigests) mark(digest, "a protected digest", digest);
+  return neededBy;
+}
+
 /**
  * Decides, for one repository, what happens to every tag. Pure: nothing here talks to a registry.
  * - Release tags are ranked newest first; the N newest and the protected ones are kept.
- * - Every digest a kept tag needs stays: its own, and (recursively) the platform manifests of a kept index.
- *   A tag on such a digest is removed alone (on 2.8 through a throwaway manifest).
- * - Accessories (cosign's `sha256-<hex>.sig|.att|.sbom`) are never ranked: one is kept while its subject
- *   stays and deleted with it, and listed right after its subject.
+ * - Every digest a kept tag needs stays: its own, and (recursively) the platform manifests of a kept index
+ *   and the referrers of a kept digest. A tag on such a digest is removed alone (on 2.8 through a throwaway
+ *   manifest).
+ * - Accessories (cosign's `sha256-<hex>.sig|.att|.sbom`, the referrers fallback tag `sha256-<hex>`, and
+ *   any tag on a referrer) are never ranked: one is kept while its subject stays and deleted with it, and
+ *   listed right after its subject. So are the untagged referrers of a deleted digest (as Harbor does).
  */
-export function planRepository(repo: string, tags: TagFacts[], options: PlanOptions): PlanEntry[] {
-  const releases = tags.filter((t) => !accessorySubject(t.tag)).sort(newestFirst);
-  const accessories = tags.filter((t) => accessorySubject(t.tag));
-  const childrenOf = new Map(tags.flatMap((t) => (t.children ? [[t.digest, t.children] as const] : [])));
+export function planRepository(repo: string, tags: TagFacts[], options: PlanOptions, referrersOf: ReferrersBySubject = new Map()): PlanEntry[] {
+  const graph = graphOf(tags, referrersOf);
+  const releases = tags.filter((t) => !graph.subjectOfTag(t)).sort(newestFirst);
+  const accessories = tags.filter((t) => graph.subjectOfTag(t));
   const rank = new Map(releases.map((t, i) => [t.tag, i]));
   const keepWhy = new Map<string, string>();
   releases.forEach((t, i) => {
@@ -62,36 +99,49 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
     else if (options.protectDigests.includes(t.digest)) keepWhy.set(t.tag, "protected digest");
     else if (i < options.keep) keepWhy.set(t.tag, `newest ${i + 1} of ${options.keep}`);
   });
-  // Who needs each digest: the first kept tag on it, or the kept index that lists it.
-  const neededBy = new Map<string, string>();
-  for (const t of releases.filter((r) => keepWhy.has(r.tag))) {
-    if (!neededBy.has(t.digest)) neededBy.set(t.digest, `kept tag ${t.tag}`);
-    for (const child of reachable([t.digest], childrenOf)) if (!neededBy.has(child)) neededBy.set(child, `kept index ${t.tag}, which lists it`);
-  }
-  for (const digest of reachable(options.protectDigests, childrenOf)) if (!neededBy.has(digest)) neededBy.set(digest, "a protected digest");
+  const neededBy = neededByKept(releases.filter((r) => keepWhy.has(r.tag)), options.protectDigests, graph);
+  const facts = (t: TagFacts) => ({
+    repo,
+    tag: t.tag,
+    digest: t.digest,
+    ...(t.children ? { children: t.children } : {}),
+    ...(referrersOf.get(t.digest)?.length ? { referrers: referrersOf.get(t.digest) } : {}),
+  });
 
   const planned = releases.map((t): PlanEntry => {
-    const base = { repo, tag: t.tag, digest: t.digest, ...(t.children ? { children: t.children } : {}) };
     const kept = keepWhy.get(t.tag);
-    if (kept) return { ...base, action: "keep", why: kept };
+    if (kept) return { ...facts(t), action: "keep", why: kept };
     const position = `older than the ${options.keep} newest (rank ${(rank.get(t.tag) ?? 0) + 1})`;
     const needed = neededBy.get(t.digest);
-    if (!needed) return { ...base, action: "delete-manifest", why: position };
+    if (!needed) return { ...facts(t), action: "delete-manifest", why: position };
     const how = options.tagDelete ? "tag only" : "tag only, through a throwaway manifest (Distribution 2.8 deletes by digest)";
-    return { ...base, action: "delete-tag", why: `${position}; its digest is needed by ${needed}: ${how}` };
+    return { ...facts(t), action: "delete-tag", why: `${position}; its digest is needed by ${needed}: ${how}` };
   });
-  const deleted = new Set(planned.filter((e) => e.action === "delete-manifest").map((e) => e.digest));
   const entries: PlanEntry[] = [];
-  for (const entry of planned) {
+  const listed = new Set<string>();
+  const tagged = new Set(tags.map((t) => t.digest));
+  const add = (entry: PlanEntry) => {
     entries.push(entry);
-    for (const a of accessories.filter((x) => accessorySubject(x.tag) === entry.digest && !entries.some((e) => e.tag === x.tag))) {
-      const goes = deleted.has(entry.digest);
-      entries.push({ repo, tag: a.tag, digest: a.digest, action: goes ? "delete-manifest" : "keep", why: goes ? `accessory of ${entry.digest}, deleted with it` : `accessory of ${entry.digest}, which stays` });
+    listed.add(entry.tag || `@${entry.digest}`);
+    const goes = entry.action === "delete-manifest";
+    for (const a of accessories.filter((x) => graph.subjectOfTag(x) === entry.digest && !listed.has(x.tag))) {
+      add({ ...facts(a), action: goes ? "delete-manifest" : "keep", why: goes ? `accessory of ${entry.digest}, deleted with it` : `accessory of ${entry.digest}, which stays` });
     }
-  }
+    if (!goes) return;
+    // Untagged referrers go with their subject: listed by the referrers API, or as children of a deleted fallback index.
+    const fallbackSubject = accessorySubject(entry.tag);
+    const orphans = [
+      ...(referrersOf.get(entry.digest) ?? []).map((digest) => ({ digest, subject: entry.digest })),
+      ...(fallbackSubject ? (entry.children ?? []).map((digest) => ({ digest, subject: fallbackSubject })) : []),
+    ];
+    for (const { digest, subject } of orphans.filter((o) => !tagged.has(o.digest) && !neededBy.has(o.digest) && !listed.has(`@${o.digest}`))) {
+      add({ repo, tag: "", digest, action: "delete-manifest", why: `untagged referrer of ${subject}, deleted with it` });
+    }
+  };
+  for (const entry of planned) add(entry);
   // Accessories of a digest no tag names (pushed by digest, or a platform manifest) stay while it may be there.
-  for (const a of accessories.filter((x) => !entries.some((e) => e.tag === x.tag))) {
-    entries.push({ repo, tag: a.tag, digest: a.digest, action: "keep", why: `accessory of ${accessorySubject(a.tag)}, which no tag here names: left alone` });
+  for (const a of accessories.filter((x) => !listed.has(x.tag))) {
+    add({ ...facts(a), action: "keep", why: `accessory of ${graph.subjectOfTag(a)}, which no tag here names: left alone` });
   }
   return entries;
 }
@@ -101,10 +151,11 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
  * last check against a wrong plan.
  */
 export function neededDigests(entries: PlanEntry[]): Set<string> {
-  const childrenOf = new Map(entries.flatMap((e) => (e.children ? [[e.digest, e.children] as const] : [])));
+  const edges: Edges = new Map();
+  for (const e of entries) append(edges, e.digest, [...(e.children ?? []), ...(e.referrers ?? [])]);
   return reachable(
     entries.filter((e) => e.action !== "delete-manifest").map((e) => e.digest),
-    childrenOf,
+    edges,
   );
 }
 

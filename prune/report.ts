@@ -21,7 +21,7 @@ export function columns(rows: string[][]): string {
 /** The plan as a table: repository, tag, digest, what happens and why. */
 export function planTable(entries: PlanEntry[]): string {
   const head = ["REPOSITORY", "TAG", "DIGEST", "ACTION", "WHY"];
-  return columns([head, ...entries.map((e) => [e.repo, e.tag, shortDigest(e.digest), ACTION_LABEL[e.action], e.why])]);
+  return columns([head, ...entries.map((e) => [e.repo, e.tag || "(untagged)", shortDigest(e.digest), ACTION_LABEL[e.action], e.why])]);
 }
 
 export interface RunReport {

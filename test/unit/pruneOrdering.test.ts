@@ -132,6 +132,60 @@ describe("planRepository", () => {
   });
 });
 
+describe("planRepository with OCI referrers", () => {
+  const hex = (c: string) => c.repeat(64);
+  const [kept, old] = [`sha256:${hex("a")}`, `sha256:${hex("b")}`];
+  const options = { keep: 1, protectTags: [], protectDigests: [], tagDelete: true };
+
+  test("the referrers fallback tag (sha256-<hex>, an index of referrers) is an accessory: kept with its subject, its referrers needed", () => {
+    const fallback = (d: string) => `sha256-${d.slice(7)}`;
+    const tags = [t("2.0.0", kept), t("1.0.0", old), { ...t(fallback(kept), "sha256:list-a"), children: ["sha256:sbom-a"] }, { ...t(fallback(old), "sha256:list-b"), children: ["sha256:sbom-b"] }];
+    const plan = planRepository("app", tags, options);
+    expect(plan.map((e) => [e.tag, e.digest, e.action])).toEqual([
+      ["2.0.0", kept, "keep"],
+      [fallback(kept), "sha256:list-a", "keep"],
+      ["1.0.0", old, "delete-manifest"],
+      [fallback(old), "sha256:list-b", "delete-manifest"],
+      ["", "sha256:sbom-b", "delete-manifest"],
+    ]);
+    expect(plan[4].why).toBe(`untagged referrer of ${old}, deleted with it`);
+    expect(neededDigests(plan)).toEqual(new Set([kept, "sha256:list-a", "sha256:sbom-a"]));
+  });
+
+  test("from the referrers API: a kept digest keeps its referrers; a tagged referrer is never ranked; a deleted digest takes its untagged referrers, theirs too", () => {
+    const referrers = new Map([
+      [kept, ["sha256:sig-a", "sha256:sbom-a"]],
+      [old, ["sha256:sig-b"]],
+      ["sha256:sig-b", ["sha256:countersig-b"]],
+    ]);
+    // A newer-looking release tag on kept's SBOM would take the only --keep slot if it were ranked.
+    const tags = [t("2.0.0", kept), t("1.0.0", old), t("9.9.9", "sha256:sbom-a")];
+    const plan = planRepository("app", tags, options, referrers);
+    expect(plan.map((e) => [e.tag, e.digest, e.action])).toEqual([
+      ["2.0.0", kept, "keep"],
+      ["9.9.9", "sha256:sbom-a", "keep"],
+      ["1.0.0", old, "delete-manifest"],
+      ["", "sha256:sig-b", "delete-manifest"],
+      ["", "sha256:countersig-b", "delete-manifest"],
+    ]);
+    expect(plan[0].referrers).toEqual(["sha256:sig-a", "sha256:sbom-a"]);
+    expect(plan[1].why).toBe(`accessory of ${kept}, which stays`);
+    expect(neededDigests(plan)).toEqual(new Set([kept, "sha256:sig-a", "sha256:sbom-a"]));
+  });
+
+  test("a referrer still needed by a kept digest is never deleted with another subject", () => {
+    const referrers = new Map([
+      [kept, ["sha256:shared-sbom"]],
+      [old, ["sha256:shared-sbom"]],
+    ]);
+    const plan = planRepository("app", [t("2.0.0", kept), t("1.0.0", old)], options, referrers);
+    expect(plan.map((e) => [e.tag, e.action])).toEqual([
+      ["2.0.0", "keep"],
+      ["1.0.0", "delete-manifest"],
+    ]);
+  });
+});
+
 describe("executePlan's last check", () => {
   test("refuses to delete a digest a kept reference still needs, and sends no request for it", async () => {
     const send = jest.fn();
@@ -141,6 +195,17 @@ describe("executePlan's last check", () => {
     ];
     const outcomes = await executePlan({ send } as unknown as RegistryClient, wrong, 2);
     expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: "refused: sha256:amd is still needed by a kept reference" }]);
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  test("refuses to delete a referrer of a kept digest", async () => {
+    const send = jest.fn();
+    const wrong: PlanEntry[] = [
+      { repo: "app", tag: "3.0.0", digest: "sha256:image", action: "keep", why: "newest", referrers: ["sha256:sig"] },
+      { repo: "app", tag: "", digest: "sha256:sig", action: "delete-manifest", why: "a wrong plan" },
+    ];
+    const outcomes = await executePlan({ send } as unknown as RegistryClient, wrong, 2);
+    expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: "refused: sha256:sig is still needed by a kept reference" }]);
     expect(send).not.toHaveBeenCalled();
   });
 });
