@@ -168,7 +168,7 @@ export interface PlanSummary {
 export function summarize(entries: PlanEntry[]): PlanSummary {
   const key = (e: PlanEntry) => `${e.repo}@${e.digest}`;
   return {
-    tagsToDelete: entries.filter((e) => e.action === "delete-manifest" || e.action === "delete-tag").length,
+    tagsToDelete: entries.filter((e) => e.tag !== "" && (e.action === "delete-manifest" || e.action === "delete-tag")).length,
     digestsToDelete: new Set(entries.filter((e) => e.action === "delete-manifest").map(key)).size,
     digestsKeptShared: new Set(entries.filter((e) => e.action === "delete-tag").map(key)).size,
   };

@@ -40,7 +40,7 @@ export function summary(report: RunReport) {
   const done = report.outcomes.filter((o) => o.ok);
   return {
     ...planned,
-    tagsDeleted: done.length,
+    tagsDeleted: done.filter((o) => o.entry.tag !== "").length,
     digestsDeleted: new Set(done.filter((o) => o.entry.action === "delete-manifest").map((o) => `${o.entry.repo}@${o.entry.digest}`)).size,
     failures: failed.length,
   };
@@ -55,7 +55,7 @@ export function summaryText(report: RunReport): string {
         "Run again with --yes to delete.",
       ]
     : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}`];
-  for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
+  for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}${o.entry.tag ? `:${o.entry.tag}` : ""} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");
 }
 

@@ -65,6 +65,15 @@ IMAGE_LINKS=/usr/local/bin/npm=../lib/node_modules/npm/bin/npm-cli.js local_imag
   "$(readlink -f "$(command -v node)"):/usr/local/bin/node" "$npm_dir:/usr/local/lib/node_modules/npm"
 IMAGE_CMD='["/bin/registry","serve","/etc/docker/registry/config.yml"]' local_image local/registry:2.8 \
   /usr/bin/docker-registry:/bin/registry test/integration/fixtures/registry-image-config.yml:/etc/docker/registry/config.yml
+# Distribution 3 (the registry), regctl and crane (bench:prune's peers) and Trivy (the scan gate), built
+# from the Go module proxy and kept outside the checkout (about 12 minutes the first time; seconds after).
+go_tools=${GO_TOOLS_DIR:-$HOME/.cache/microk8s-pipeline/go-tools}
+if ! bash scripts/test-env/build-go-tools.sh "$go_tools" check >/dev/null; then
+  echo "setup.sh: building Distribution 3, regctl, crane and Trivy into $go_tools"
+  bash scripts/test-env/build-go-tools.sh "$go_tools" >"$state/build-go-tools.log" 2>&1 || { tail -20 "$state/build-go-tools.log" >&2; exit 1; }
+fi
+IMAGE_CMD='["/bin/registry","serve","/etc/distribution/config.yml"]' local_image local/registry:3 \
+  "$go_tools/registry3:/bin/registry" test/integration/fixtures/registry3-image-config.yml:/etc/distribution/config.yml
 # The sample app's npm packages, exactly as its lockfile pins them, for the loopback npm registry that
 # the tests and benchmarks serve to `docker build` (test/integration/npmRegistry.ts).
 mkdir -p "$state/npm"
@@ -90,4 +99,4 @@ if ! bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" check 2>/dev/null; th
     { tail -20 "$state/build-e2e-cluster.log" >&2; exit 1; }
   wait "$pulumi_build" || { tail -20 "$state/build-e2e-pulumi.log" >&2; exit 1; }
 fi
-echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign, e2e tools: $e2e_tools)"
+echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign, go tools: $go_tools, e2e tools: $e2e_tools)"

@@ -16,6 +16,22 @@ export const REPO_ROOT =
 export const SETUP_COMMAND = "scripts/test-env/setup.sh";
 export const NODE_BASE_IMAGE = "local/node:20";
 export const REGISTRY_TEST_IMAGE = "local/registry:2.8";
+
+/** A Distribution version the registry tests run against, and the image that setup.sh builds for it. */
+export interface RegistryVersion {
+  version: "2.8" | "3.1";
+  image: string;
+  /** Where the image keeps its config.yml (the registry:2 and registry:3 images differ). */
+  configPath: string;
+  /** Deletes a tag alone (`DELETE /v2/<name>/manifests/<tag>`). */
+  tagDelete: boolean;
+}
+
+/** Debian's 2.8.2, and 3.1.2 built from the Go module proxy: every registry suite runs against both. */
+export const REGISTRY_VERSIONS: RegistryVersion[] = [
+  { version: "2.8", image: REGISTRY_TEST_IMAGE, configPath: "/etc/docker/registry/config.yml", tagDelete: false },
+  { version: "3.1", image: "local/registry:3", configPath: "/etc/distribution/config.yml", tagDelete: true },
+];
 export const TEST_LABEL = "microk8s-pipeline-test";
 /** Debian's client matches its engine and has BuildKit built in; another docker CLI may come first on PATH. */
 export const DOCKER = fs.existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
@@ -56,7 +72,7 @@ export async function requireTestEnvironment(): Promise<void> {
   const problems: string[] = [];
   if ((await docker(["info"])).code !== 0) problems.push("Docker Engine is not answering");
   else {
-    for (const image of [NODE_BASE_IMAGE, REGISTRY_TEST_IMAGE]) {
+    for (const image of [NODE_BASE_IMAGE, ...REGISTRY_VERSIONS.map((v) => v.image)]) {
       if ((await docker(["image", "inspect", image])).code !== 0) problems.push(`image ${image} is missing`);
     }
   }

@@ -1,7 +1,8 @@
 import * as http from "http";
 import { listenOnLoopback } from "./docker";
 
-export type Fault = "pass" | "500" | "reset" | "slow";
+/** Pass it on, answer 500, reset, answer late, or answer this instead of the registry. */
+export type Fault = "pass" | "500" | "reset" | "slow" | { status: number; type: string; body: string };
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of a registry that injects faults: `decide` picks, per request,
@@ -25,6 +26,11 @@ export class FaultProxy {
       attempts.set(key, attempt);
       const fault = decide(req, attempt);
       proxy?.seen.push({ n, method: req.method ?? "", url: req.url ?? "", fault });
+      if (typeof fault === "object") {
+        req.resume();
+        res.writeHead(fault.status, { "content-type": fault.type }).end(fault.body);
+        return;
+      }
       if (fault === "500") {
         req.resume();
         res.writeHead(500, { "content-type": "application/json" }).end('{"errors":[{"code":"UNKNOWN","message":"injected"}]}');

@@ -20,6 +20,8 @@ export interface PlainRegistryOptions {
   /** A host folder for the blobs (kept across restarts); a tmpfs otherwise. */
   dataDir?: string;
   env?: Record<string, string>;
+  /** The registry image (a `REGISTRY_VERSIONS` entry's); 2.8 by default. */
+  image?: string;
 }
 
 export async function startPlainRegistry(options: PlainRegistryOptions): Promise<RunningRegistry> {
@@ -38,7 +40,7 @@ export async function startPlainRegistry(options: PlainRegistryOptions): Promise
   const args = ["run", "-d", "--name", name, "--label", TEST_LABEL, "--network", "host", ...storage];
   for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
   if (options.htpasswdFile) args.push("-v", `${options.htpasswdFile}:/auth/htpasswd:ro`);
-  await dockerOk([...args, REGISTRY_TEST_IMAGE]);
+  await dockerOk([...args, options.image ?? REGISTRY_TEST_IMAGE]);
   const running = { host: `127.0.0.1:${port}`, debugUrl: `http://127.0.0.1:${debugPort}/debug/health`, container: name, stop: () => removeContainer(name) };
   await waitHealthy(running);
   return running;

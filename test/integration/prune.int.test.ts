@@ -1,6 +1,6 @@
 /**
- * registry-prune, the built CLI, against the real Distribution registry filled through its HTTP API:
- * semver vs text order, latest sharing a digest with an old version, date tags, other tags by created
+ * registry-prune, the built CLI, against the real Distribution registry (2.8 and 3.1, every suite) filled
+ * through its HTTP API: semver vs text order, latest sharing a digest with an old version, date tags, other tags by created
  * time, an OCI-only image and a multi-platform OCI index; then errors and injected faults.
  */
 import { spawn } from "child_process";
@@ -13,7 +13,7 @@ import { FixtureWriter, tagsOf } from "./registryFixtures";
 import { ROOT } from "../harness";
 import { RunningRegistry, startPlainRegistry } from "./declaredRegistry";
 import { FaultProxy } from "./faultProxy";
-import { freePort, requireTestEnvironment, run, tempDir } from "./testEnv";
+import { freePort, REGISTRY_VERSIONS, requireTestEnvironment, run, tempDir } from "./testEnv";
 
 const CLI = path.join(ROOT, "dist", "prune", "cli.js");
 const day = (d: string) => new Date(`${d}T12:00:00Z`);
@@ -64,7 +64,7 @@ async function snapshot(url: string) {
   return Object.fromEntries(await Promise.all(Object.keys(EXPECTED_SURVIVORS).map(async (r) => [r, await tagsOf(url, r)] as const)));
 }
 
-describe("registry-prune against the real registry", () => {
+describe.each(REGISTRY_VERSIONS)("registry-prune against the real registry $version", ({ image, tagDelete }) => {
   let registry: RunningRegistry;
   let url: string;
   let children: string[];
@@ -72,7 +72,7 @@ describe("registry-prune against the real registry", () => {
   beforeAll(async () => {
     await requireTestEnvironment();
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
-    registry = await startPlainRegistry({ deletes: true });
+    registry = await startPlainRegistry({ deletes: true, image });
     url = `http://${registry.host}`;
     ({ children } = await fill(url));
   }, 300_000);
@@ -113,6 +113,7 @@ describe("registry-prune against the real registry", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("tags deleted: 8, digests deleted: 7, digests kept because shared: 1, failures: 0");
+    expect(result.stdout).toMatch(tagDelete ? /1\.8\.0 +\S+ +DELETE tag only .*: tag only$/m : /1\.8\.0 .*through a throwaway manifest/);
     expect(await snapshot(url)).toEqual(Object.fromEntries(Object.entries(EXPECTED_SURVIVORS).map(([r, t]) => [r, [...t].sort()])));
     const latest = await fetch(`${url}/v2/team/app/manifests/latest`, { method: "HEAD", headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" } });
     expect(latest.status).toBe(200);
@@ -126,47 +127,91 @@ describe("registry-prune against the real registry", () => {
   });
 });
 
-describe("registry-prune never breaks a kept image", () => {
+describe.each(REGISTRY_VERSIONS)("registry-prune never breaks a kept image ($version)", ({ image }) => {
   let registry: RunningRegistry;
   let url: string;
   const repo = "team/multi";
   const sigOf = (digest: string) => `sha256-${digest.slice("sha256:".length)}.sig`;
   const status = async (ref: string) =>
     (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" } })).status;
-  let index: { digest: string; children: string[] };
-  let old: string;
+  let index: { digest: string; children: string[]; size: number; mediaType: string };
+  let old: { digest: string; size: number; mediaType: string };
+  let sboms: { kept: string; old: string };
+  const fallbackOf = (digest: string) => digest.replace(":", "-");
 
   beforeAll(async () => {
     await requireTestEnvironment();
-    registry = await startPlainRegistry({ deletes: true });
+    registry = await startPlainRegistry({ deletes: true, image });
     url = `http://${registry.host}`;
     const w = new FixtureWriter(url);
-    old = (await w.image(repo, "2.0.0", { seed: "old", created: day("2025-01-01") })).digest;
+    old = await w.image(repo, "2.0.0", { seed: "old", created: day("2025-01-01") });
     // Per-architecture pushes, then an index over them (docker manifest create / buildx imagetools create).
     index = await w.index(repo, "3.0.0", "three", day("2025-06-01"));
     await w.retag(repo, index.children[0], "3.0.0-amd64");
     await w.retag(repo, index.children[1], "3.0.0-arm64");
     // cosign signatures of the newest release and of the old one, as tag-scheme artifacts.
     await w.image(repo, sigOf(index.digest), { seed: "sig-new", created: day("2025-06-02") });
-    await w.image(repo, sigOf(old), { seed: "sig-old", created: day("2025-01-02") });
+    await w.image(repo, sigOf(old.digest), { seed: "sig-old", created: day("2025-01-02") });
+    // SBOMs attached through OCI 1.1 `subject`, listed under the referrers fallback tag (neither version serves the API).
+    sboms = { kept: await w.referrer(repo, index, "sbom-new"), old: await w.referrer(repo, old, "sbom-old") };
   }, 300_000);
 
   afterAll(async () => {
     await registry?.stop();
   });
 
-  test("--keep 1: the kept index stays pullable with its platform manifests and its signature; the old release goes with its signature", async () => {
+  test("--keep 1: the kept index stays pullable with its platform manifests, signature and SBOM; the old release goes with its own", async () => {
     const result = await prune(["--registry", url, "--keep", "1", "--yes"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(await tagsOf(url, repo)).toEqual(["3.0.0", sigOf(index.digest)].sort());
-    for (const ref of [index.digest, ...index.children]) expect({ ref, status: await status(ref) }).toEqual({ ref, status: 200 });
-    expect(await status(old)).toBe(404);
+    expect(await tagsOf(url, repo)).toEqual(["3.0.0", sigOf(index.digest), fallbackOf(index.digest)].sort());
+    for (const ref of [index.digest, ...index.children, sboms.kept]) expect({ ref, status: await status(ref) }).toEqual({ ref, status: 200 });
+    for (const ref of [old.digest, sboms.old]) expect({ ref, status: await status(ref) }).toEqual({ ref, status: 404 });
     expect(result.stdout).toMatch(/3\.0\.0-amd64.*DELETE tag only.*kept index 3\.0\.0, which lists it/);
+    expect(result.stdout).toMatch(new RegExp(`\\(untagged\\) +${sboms.old.slice(7, 19)} +DELETE +untagged referrer of ${old.digest}, deleted with it`));
+    expect(result.stdout).toContain("tags deleted: 5, digests deleted: 4");
   });
 });
 
-describe("registry-prune errors", () => {
+describe("registry-prune with the OCI 1.1 referrers API", () => {
+  let registry: RunningRegistry;
+  let proxy: FaultProxy;
+  const repo = "team/signed";
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+  });
+
+  test("a registry that lists referrers: a kept image keeps its untagged signature, a deleted one takes its own along", async () => {
+    await requireTestEnvironment();
+    registry = await startPlainRegistry({ deletes: true, image: REGISTRY_VERSIONS[1].image });
+    const url = `http://${registry.host}`;
+    const w = new FixtureWriter(url);
+    const [oldImage, newImage] = [await w.image(repo, "1.0.0", { seed: "r1", created: day("2025-01-01"), format: "oci" }), await w.image(repo, "2.0.0", { seed: "r2", created: day("2025-02-01"), format: "oci" })];
+    const signatures = new Map([
+      [oldImage.digest, await w.referrer(repo, oldImage, "sig-1", false)],
+      [newImage.digest, await w.referrer(repo, newImage, "sig-2", false)],
+    ]);
+    // Distribution 3.1 stores `subject` but has no referrers endpoint yet: the proxy serves it, as a 1.1 registry would.
+    proxy = await FaultProxy.start(url, (req) => {
+      const asked = /^\/v2\/team\/signed\/referrers\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? "")?.[1];
+      if (!asked) return "pass";
+      const refs = signatures.has(asked) ? [{ mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: "application/spdx+json", digest: signatures.get(asked), size: 1 }] : [];
+      return { status: 200, type: "application/vnd.oci.image.index.v1+json", body: JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: refs }) };
+    });
+    const result = await prune(["--registry", proxy.url, "--keep", "1", "--yes"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const head = async (ref: string) => (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } })).status;
+    expect(await tagsOf(url, repo)).toEqual(["2.0.0"]);
+    expect(await head(signatures.get(newImage.digest)!)).toBe(200);
+    expect(await head(signatures.get(oldImage.digest)!)).toBe(404);
+    expect(proxy.seen.some((r) => r.url.includes("/referrers/"))).toBe(true);
+  });
+});
+
+describe.each(REGISTRY_VERSIONS)("registry-prune errors ($version)", ({ image }) => {
   let plain: RunningRegistry;
   let noDeletes: RunningRegistry;
   let secured: RunningRegistry;
@@ -177,9 +222,9 @@ describe("registry-prune errors", () => {
     const htpasswd = await run("htpasswd", ["-nbB", "ci", "right-password"]);
     fs.writeFileSync(path.join(dir, "htpasswd"), htpasswd.stdout);
     [plain, noDeletes, secured] = await Promise.all([
-      startPlainRegistry({ deletes: true }),
-      startPlainRegistry({ deletes: false }),
-      startPlainRegistry({ deletes: true, htpasswdFile: path.join(dir, "htpasswd") }),
+      startPlainRegistry({ deletes: true, image }),
+      startPlainRegistry({ deletes: false, image }),
+      startPlainRegistry({ deletes: true, htpasswdFile: path.join(dir, "htpasswd"), image }),
     ]);
     const auth = { Authorization: `Basic ${Buffer.from("ci:right-password").toString("base64")}` };
     for (const [r, headers] of [[plain, {}], [noDeletes, {}], [secured, auth]] as const) {
@@ -292,7 +337,7 @@ describe("registry-prune errors", () => {
   });
 });
 
-describe("registry-prune under injected faults", () => {
+describe.each(REGISTRY_VERSIONS)("registry-prune under injected faults ($version)", ({ image }) => {
   let registry: RunningRegistry;
   let url: string;
   let proxy: FaultProxy;
@@ -301,7 +346,7 @@ describe("registry-prune under injected faults", () => {
 
   beforeAll(async () => {
     await requireTestEnvironment();
-    registry = await startPlainRegistry({ deletes: true });
+    registry = await startPlainRegistry({ deletes: true, image });
     url = `http://${registry.host}`;
     await fill(url);
     const dry = JSON.parse((await prune(["--registry", url, "--keep", "3", "--json"])).stdout);

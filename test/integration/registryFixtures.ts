@@ -85,7 +85,7 @@ export class FixtureWriter {
   }
 
   /** A multi-platform OCI index over one image per platform; returns the index and child digests. */
-  async index(repo: string, tag: string, seed: string, created: Date): Promise<{ digest: string; children: string[] }> {
+  async index(repo: string, tag: string, seed: string, created: Date): Promise<{ digest: string; children: string[]; size: number; mediaType: string }> {
     const platforms = [
       { os: "linux", architecture: "amd64" },
       { os: "linux", architecture: "arm64" },
@@ -101,7 +101,33 @@ export class FixtureWriter {
       annotations: { "org.opencontainers.image.created": created.toISOString() },
     };
     const digest = await this.putManifest(repo, tag, index, MEDIA.ociIndex);
-    return { digest, children: children.map((c) => c.digest) };
+    return { digest, children: children.map((c) => c.digest), size: Buffer.byteLength(JSON.stringify(index)), mediaType: MEDIA.ociIndex };
+  }
+
+  /**
+   * An SBOM artifact whose OCI `subject` is `subject` (pushed by digest, as oras and cosign's OCI 1.1 mode
+   * do), and, for registries without the referrers API, the fallback tag `sha256-<hex>`: an index listing
+   * the subject's referrers. Returns the artifact's digest.
+   */
+  async referrer(repo: string, subject: { digest: string; mediaType: string; size: number }, seed: string, withFallbackTag = true): Promise<string> {
+    const empty = Buffer.from("{}");
+    const sbom = Buffer.from(JSON.stringify({ spdxVersion: "SPDX-2.3", name: seed }));
+    const artifactType = "application/spdx+json";
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType,
+      config: { mediaType: "application/vnd.oci.empty.v1+json", size: empty.length, digest: await this.blob(repo, empty) },
+      layers: [{ mediaType: artifactType, size: sbom.length, digest: await this.blob(repo, sbom) }],
+      subject,
+    };
+    const body = JSON.stringify(manifest);
+    const digest = await this.putManifest(repo, sha256(body), manifest, MEDIA.ociManifest);
+    if (withFallbackTag) {
+      const list = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: MEDIA.ociManifest, artifactType, size: Buffer.byteLength(body), digest }] };
+      await this.putManifest(repo, subject.digest.replace(":", "-"), list, MEDIA.ociIndex);
+    }
+    return digest;
   }
 
   /** Points another tag at an existing manifest (same bytes, so the same digest). */
