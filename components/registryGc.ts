@@ -1,24 +1,36 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcSettings } from "../config/registrySchema";
-import { gcScript } from "../lib/gcScript";
+import { GC_WINDOW_DIR, gcWindowScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import type { collectorSpec } from "./managedRegistry/podSpec";
+
+/** Where kubectl looks for its in-cluster credentials. */
+const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface RegistryGcArgs {
   namespace: pulumi.Input<string>;
-  /** The registry Deployment the window switches to read-only and runs the collector in. */
+  /** The registry Deployment the window switches to read-only: the only object the job may touch. */
   deploymentName: pulumi.Input<string>;
+  /** The collector container and its volumes: the registry's image and storage settings, nothing more. */
+  collector: ReturnType<typeof collectorSpec<pulumi.Output<string>>>;
+  /**
+   * The registry pods' labels, with filesystem storage: the collector must run on their node, where the
+   * ReadWriteOnce volume is attached.
+   */
+  sameNodeAs?: object;
   /**
    * The schedule (cron, in the cluster's time zone: pick a quiet hour, pushes fail during the window), the
-   * job's image (any with a shell and kubectl) and its resources.
+   * window's image (any with a shell and kubectl) and its resources.
    */
   settings: GcSettings;
 }
 
 /**
- * Scheduled garbage collection for a managed registry: a CronJob (one run at a time) whose pod may only
- * patch and exec into that registry, switching it read-only for the window. Deleting manifests frees no
- * space until this runs.
+ * Scheduled garbage collection for a managed registry: a CronJob (one run at a time) whose pod switches the
+ * registry read-only, collects with the registry's own image, and switches it back. Its account may only
+ * read and patch that one Deployment, and only the window container gets its token. Deleting manifests
+ * frees no space until this runs.
  */
 export class RegistryGc extends pulumi.ComponentResource {
   public readonly cronJobName: pulumi.Output<string>;
@@ -29,17 +41,14 @@ export class RegistryGc extends pulumi.ComponentResource {
     const { selector, labels } = standardLabels("registry-gc", name, "maintenance");
     const metadata = { namespace: args.namespace, labels };
 
-    const account = new k8s.core.v1.ServiceAccount(`${name}`, { metadata, automountServiceAccountToken: true }, child);
+    const account = new k8s.core.v1.ServiceAccount(`${name}`, { metadata, automountServiceAccountToken: false }, child);
     const role = new k8s.rbac.v1.Role(
       `${name}`,
       {
         metadata,
-        rules: [
-          { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [args.deploymentName], verbs: ["get", "patch"] },
-          { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
-          { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
-          { apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] },
-        ],
+        // `set env` gets and patches; `rollout status` watches with a metadata.name field selector, which
+        // resourceNames allows.
+        rules: [{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [args.deploymentName], verbs: ["get", "list", "watch", "patch"] }],
       },
       child,
     );
@@ -53,7 +62,8 @@ export class RegistryGc extends pulumi.ComponentResource {
       child,
     );
 
-    const script = pulumi.all([args.namespace, args.deploymentName]).apply(([ns, deployment]) => gcScript(ns, deployment));
+    const script = pulumi.all([args.namespace, args.deploymentName]).apply(([ns, deployment]) => gcWindowScript(ns, deployment));
+    const windowMount = { name: "window", mountPath: GC_WINDOW_DIR };
     const cronJob = new k8s.batch.v1.CronJob(
       `${name}`,
       {
@@ -71,21 +81,39 @@ export class RegistryGc extends pulumi.ComponentResource {
                 metadata: { labels: { ...labels, ...selector } },
                 spec: {
                   serviceAccountName: account.metadata.name,
+                  automountServiceAccountToken: false,
                   restartPolicy: "Never",
-                  volumes: [{ name: "tmp", emptyDir: {} }],
-                  securityContext: podSecurityContext(1000),
+                  ...(args.sameNodeAs ? { affinity: args.sameNodeAs } : {}),
+                  volumes: [
+                    { name: "window", emptyDir: {} },
+                    { name: "kubectl-home", emptyDir: {} },
+                    // The token, for the window container only (the collector has no use for it).
+                    {
+                      name: "api-token",
+                      projected: {
+                        sources: [
+                          { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+                          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                          { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+                        ],
+                      },
+                    },
+                    ...args.collector.volumes,
+                  ],
+                  securityContext: podSecurityContext(args.collector.runAsUser),
                   containers: [
                     {
-                      name: "gc",
+                      name: "window",
                       image: args.settings.kubectlImage,
                       imagePullPolicy: "IfNotPresent",
                       command: ["/bin/sh", "-c", script],
                       // kubectl keeps a discovery cache under $HOME; the root filesystem is read-only.
-                      env: [{ name: "HOME", value: "/tmp" }],
-                      volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                      env: [{ name: "HOME", value: "/home/kubectl" }],
+                      volumeMounts: [windowMount, { name: "kubectl-home", mountPath: "/home/kubectl" }, { name: "api-token", mountPath: TOKEN_DIR, readOnly: true }],
                       resources: args.settings.resources,
                       securityContext: containerSecurityContext(true),
                     },
+                    args.collector.container,
                   ],
                 },
               },

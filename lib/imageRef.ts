@@ -41,3 +41,8 @@ export function registryMajorVersion(image: string): number {
   const match = /^v?(\d+)(\.|-|$)/.exec(parse(image).tag ?? "");
   return match ? Number(match[1]) : 2;
 }
+
+/** Where the Distribution image keeps its config.yml: the registry:3 image moved it. */
+export function registryConfigPath(image: string): string {
+  return registryMajorVersion(image) >= 3 ? "/etc/distribution/config.yml" : "/etc/docker/registry/config.yml";
+}

@@ -2,13 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ManagedSettings, managedRegistryHost } from "../../config/registrySchema";
 import { secretsChecksum } from "../../lib/checksum";
-import { parse } from "../../lib/imageRef";
+import { GC_WINDOW_DIR, gcCollectScript } from "../../lib/gcScript";
+import { parse, registryConfigPath } from "../../lib/imageRef";
 import { standardLabels } from "../../lib/k8sSpec";
 import { RegistryGc } from "../registryGc";
 import { registryReadiness } from "../registryReadiness";
 import { RegistryUi } from "../registryUi";
 import { givenOrGenerated } from "../secretValue";
-import { registryPodSpec } from "./podSpec";
+import { collectorSpec, registryPodSpec, sameNodeAs } from "./podSpec";
 import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT } from "./registryEnv";
 
 export interface ManagedRegistryArgs {
@@ -101,14 +102,15 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         spec: {
           replicas: s.replicas,
           selector: { matchLabels: selector },
-          // One ReadWriteOnce volume cannot be attached to the old and the new pod at once.
-          strategy:
-            s.storage.type === "filesystem"
-              ? { type: "Recreate" }
-              : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          // A new pod is ready before an old one stops, so pulls go on through a rollout (the GC window's
+          // two included). With filesystem storage both pods share the node holding the volume.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum } },
-            spec: registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
+            spec: {
+              ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
+              ...(dataClaim ? { affinity: sameNodeAs(selector) } : {}),
+            },
           },
         },
       },
@@ -179,7 +181,16 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     if (s.gc.enabled) {
       new RegistryGc(
         `${name}-gc`,
-        { namespace, deploymentName: deployment.metadata.name, settings: s.gc },
+        {
+          namespace,
+          deploymentName: deployment.metadata.name,
+          collector: collectorSpec(s, { envSecret: envSecret.metadata.name, dataClaim: dataClaim?.metadata.name }, ["/bin/sh", "-c", gcCollectScript(registryConfigPath(s.image))], {
+            name: "window",
+            mountPath: GC_WINDOW_DIR,
+          }),
+          ...(dataClaim ? { sameNodeAs: sameNodeAs(selector) } : {}),
+          settings: s.gc,
+        },
         { parent: this, dependsOn: [deployment] },
       );
     }

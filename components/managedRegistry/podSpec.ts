@@ -5,7 +5,10 @@
  */
 import type { ManagedSettings } from "../../config/registrySchema";
 import { containerSecurityContext, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
-import { DATA_DIR, HTPASSWD_DIR, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
+import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
+
+/** Long enough for the endpoints to drop the pod before it stops taking connections. */
+const PRE_STOP_PAUSE_SECONDS = 5;
 
 const REGISTRY_UID = 1000;
 
@@ -43,6 +46,7 @@ export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPod
   return {
     automountServiceAccountToken: false,
     securityContext: podSecurityContext(REGISTRY_UID),
+    terminationGracePeriodSeconds: PRE_STOP_PAUSE_SECONDS + DRAIN_SECONDS + 5,
     containers: [
       {
         name: "registry",
@@ -57,11 +61,48 @@ export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPod
         // Liveness tolerates a minute of storage trouble before restarting, readiness reacts at once.
         livenessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 6 }),
         readinessProbe: httpProbe({ path: "/debug/health", port: "debug", initialDelaySeconds: 2, periodSeconds: 5 }),
+        // The Service keeps sending for a moment after the pod is marked for deletion.
+        lifecycle: { preStop: { exec: { command: ["sleep", String(PRE_STOP_PAUSE_SECONDS)] } } },
         resources: settings.resources,
         securityContext: containerSecurityContext(true),
         volumeMounts: volumes.map((v) => v.mount),
       },
     ],
     volumes: volumes.map((v) => v.volume),
+  };
+}
+
+/**
+ * Keeps pods on the node of the pods `selector` matches: a ReadWriteOnce volume attaches to one node, and
+ * any pod there may mount it (a rolling update's second registry pod, the GC collector). The first pod
+ * matches its own term, so it schedules anywhere.
+ */
+export function sameNodeAs(selector: Record<string, string>) {
+  return {
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }],
+    },
+  };
+}
+
+/**
+ * The GC collector: the registry's own image with its storage settings and data volume (no auth, no HTTP
+ * secret, no ports), running `command`. Its volumes come with it; it mounts the shared window folder too.
+ */
+export function collectorSpec<N>(settings: ManagedSettings, names: Pick<RegistryPodNames<N>, "envSecret" | "dataClaim">, command: string[], windowMount: { name: string; mountPath: string }) {
+  const volumes = mountedVolumes({ envSecret: names.envSecret, dataClaim: names.dataClaim });
+  return {
+    container: {
+      name: "collect",
+      image: settings.image,
+      imagePullPolicy: "IfNotPresent",
+      command,
+      env: registryEnv(settings, names.envSecret).filter(isStorageEnv),
+      resources: settings.resources,
+      securityContext: containerSecurityContext(true),
+      volumeMounts: [...volumes.map((v) => v.mount), windowMount],
+    },
+    volumes: volumes.map((v) => v.volume),
+    runAsUser: REGISTRY_UID,
   };
 }

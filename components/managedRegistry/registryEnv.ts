@@ -7,6 +7,8 @@ export const REGISTRY_DEBUG_PORT = 5001;
 export const HTPASSWD_DIR = "/auth";
 export const HTPASSWD_KEY = "htpasswd";
 export const DATA_DIR = "/var/lib/registry";
+/** In-flight requests get this long after SIGTERM; the pod's grace period covers it and the preStop pause. */
+export const DRAIN_SECONDS = 20;
 
 /** Keys of the Secret that the registry's env reads through secretKeyRef. */
 export const ENV_SECRET_KEYS = {
@@ -62,6 +64,9 @@ function authEnv(settings: ManagedSettings): EnvVar<never>[] {
   ];
 }
 
+/** The collector needs the storage settings alone: no auth, no HTTP secret. */
+export const isStorageEnv = (entry: EnvVar<unknown>) => entry.name.startsWith("REGISTRY_STORAGE");
+
 /**
  * The registry's whole configuration as environment overrides of the image's default config.yml.
  * Credentials appear only as secretKeyRef; the HTTP secret is shared so that an upload started on one
@@ -76,6 +81,9 @@ export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar
       ? [plain("REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", true), plain("REGISTRY_HTTP_DEBUG_PROMETHEUS_PATH", "/metrics")]
       : []),
     plain("REGISTRY_LOG_LEVEL", "info"),
+    // On SIGTERM the registry stops taking connections and lets the ones in flight finish (within the
+    // pod's grace period), so a rollout drops no pull.
+    plain("REGISTRY_HTTP_DRAINTIMEOUT", `${DRAIN_SECONDS}s`),
     plain("REGISTRY_STORAGE_DELETE_ENABLED", true),
     ...storageEnv(settings, secretName),
     ...authEnv(settings),

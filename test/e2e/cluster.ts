@@ -13,7 +13,7 @@ import { declaredRunArgs, DOCKER, dockerOk, eventually, freePort, httpStatus, RE
 export const REGISTRY_NODE_PORT = 32000;
 
 export class Kubectl {
-  constructor(private readonly binary: string, readonly kubeconfig: string) {}
+  constructor(readonly binary: string, readonly kubeconfig: string) {}
 
   async json(args: string[]): Promise<any> {
     const result = await run(this.binary, [...args, "-o", "json"], { env: { ...process.env, KUBECONFIG: this.kubeconfig } });

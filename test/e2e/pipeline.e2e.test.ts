@@ -3,10 +3,11 @@
  * Docker Engine (see harness.ts). Each scenario is one a user meets: the first `up`, a no-op `up`, a code
  * change, unrelated changes, secrets in the state, a bad config, `destroy`.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { basicAuth } from "../integration/testEnv";
+import { gcWindowScript } from "../../lib/gcScript";
+import { basicAuth, tempDir } from "../integration/testEnv";
 import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
 import type { DriverResult } from "./driver";
 import { E2eEnvironment, succeeded } from "./harness";
@@ -233,6 +234,46 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(out.registryPassword).toBe(chosen.registryPassword);
     expect(await registryDigest("production/web", "stable", basicAuth(out.registryUsername, chosen.registryPassword))).toMatch(/^sha256:/);
     expect(await registryDigest("production/web", "stable", auth)).toBeNull();
+  }, 15 * MINUTES);
+
+  test("the GC window, run as its own account: it may patch only the registry Deployment, and a registry pod stays available", async () => {
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.enabled", "true"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.kubectlImage", `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`]);
+    succeeded(await env.op("up", "prod"));
+    const ns = "container-registry";
+    const [account] = (await env.kubectl.items("serviceaccounts", ns)).filter((a) => a.metadata.name.startsWith("registry-managed-gc"));
+    const [registry] = (await env.kubectl.items("deployments", ns)).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
+    const [ui] = (await env.kubectl.items("deployments", ns)).filter((d) => d.metadata.name.startsWith("registry-managed-ui"));
+    const as = ["--kubeconfig", env.kubectl.kubeconfig, `--as=system:serviceaccount:${ns}:${account.metadata.name}`, "-n", ns];
+    const canI = (...what: string[]) =>
+      new Promise<string>((resolve) => execFile(env.kubectl.binary, [...as, "auth", "can-i", ...what], (_e, stdout) => resolve(String(stdout).trim())));
+    expect({
+      patchRegistry: await canI("patch", `deployment/${registry.metadata.name}`),
+      patchUi: await canI("patch", `deployment/${ui.metadata.name}`),
+      execPods: await canI("create", "pods", "--subresource=exec"),
+      readSecrets: await canI("get", "secrets"),
+      listPods: await canI("list", "pods"),
+    }).toEqual({ patchRegistry: "yes", patchUi: "no", execPods: "no", readSecrets: "no", listPods: "no" });
+
+    // The window's own script, with kubectl acting as the job's account (the collector's part already done).
+    const bin = tempDir("gc-kubectl");
+    fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec ${env.kubectl.binary} ${as.slice(0, 3).join(" ")} "$@"\n`, { mode: 0o755 });
+    const window = tempDir("gc-window");
+    fs.writeFileSync(path.join(window, "collected"), "0\n");
+    const watch = spawn(env.kubectl.binary, ["--kubeconfig", env.kubectl.kubeconfig, "-n", ns, "get", "deployment", registry.metadata.name, "--watch", "-o", "jsonpath={.status.availableReplicas}{\"\\n\"}"]);
+    let seen = "";
+    watch.stdout.on("data", (d) => (seen += d));
+    const script = gcWindowScript(ns, registry.metadata.name, window, { rolloutSeconds: 240, collectSeconds: 10 });
+    const ran = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile("/bin/sh", ["-c", script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }, (e, _o, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr })),
+    );
+    watch.kill();
+    expect(ran).toEqual({ code: 0, stderr: "" });
+    const available = seen.trim().split("\n");
+    expect(available.length).toBeGreaterThan(2);
+    expect(available.filter((n) => !(Number(n) >= 1))).toEqual([]);
+    const after = await env.kubectl.json(["get", "deployment", registry.metadata.name, "-n", ns]);
+    expect(after.spec.template.spec.containers[0].env.some((e: { name: string }) => e.name === "REGISTRY_STORAGE_MAINTENANCE_READONLY")).toBe(false);
   }, 15 * MINUTES);
 
   test("destroy leaves no namespace of ours", async () => {

@@ -2,13 +2,14 @@
  * The registry Deployment that the prod stack declares, run for real: its env (secrets resolved from the
  * declared Secrets), its mounted htpasswd, its security context, the credentials generated under mocks.
  * Only the listen addresses (rebound to free ports on 127.0.0.1) and the S3 endpoint (moto on loopback
- * instead of MinIO) differ; the image is Debian's build of the same Distribution 2.8 code.
+ * instead of MinIO) differ. It runs as Distribution 2.8 (Debian's build) and as 3.1 (built from the Go
+ * module proxy), each declared with that version's image settings.
  */
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { evaluate, Evaluation, find, stackConfig, TYPES } from "../harness";
 import { RunningRegistry, startDeclaredRegistry, waitHealthy } from "./declaredRegistry";
 import { buildSampleApp } from "./sampleApp";
-import { basicAuth, docker, dockerOk, httpStatus, MotoServer, requireTestEnvironment, tempDir } from "./testEnv";
+import { basicAuth, docker, dockerOk, httpStatus, MotoServer, REGISTRY_VERSIONS, requireTestEnvironment, tempDir } from "./testEnv";
 
 const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",
@@ -17,12 +18,14 @@ const MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
 ].join(", ");
 
-function registrySettings(storage: "filesystem" | "s3") {
-  const registry = structuredClone(stackConfig("prod").registry) as Record<string, any>;
+function registrySettings(storage: "filesystem" | "s3", image: string) {
+  const registry = { ...(structuredClone(stackConfig("prod").registry) as Record<string, any>), image };
   return storage === "s3" ? registry : { ...registry, replicas: 1, storage: { type: "filesystem" } };
 }
 
-describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s storage", (storage) => {
+const CASES = REGISTRY_VERSIONS.flatMap((v) => (["filesystem", "s3"] as const).map((storage) => ({ ...v, storage })));
+
+describe.each(CASES)("the declared prod registry $version with $storage storage", ({ storage, image, declared }) => {
   let prod: Evaluation;
   let moto: MotoServer | undefined;
   let s3: S3Client | undefined;
@@ -40,7 +43,7 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
   beforeAll(async () => {
     await requireTestEnvironment();
     process.env.DOCKER_CONFIG = tempDir("docker-config");
-    prod = await evaluate("prod", { overrides: { registry: registrySettings(storage) } });
+    prod = await evaluate("prod", { overrides: { registry: registrySettings(storage, declared) } });
     user = String(prod.outputs.registryUsername);
     password = String(prod.outputs.registryPassword);
     auth = basicAuth(user, password);
@@ -60,7 +63,7 @@ describe.each(["filesystem", "s3"] as const)("the declared prod registry with %s
       });
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
-    registry = await startDeclaredRegistry(prod, overrides);
+    registry = await startDeclaredRegistry(prod, overrides, image);
     host = registry.host;
     appImage = await buildSampleApp();
   }, 300_000);

@@ -33,7 +33,8 @@ export interface DeclaredContainer {
 /**
  * `docker run` arguments that reproduce a declared Deployment's container: resolved env (with `overrides`
  * applied last), Secret volumes written to files at their mount paths, PVCs as host folders, emptyDirs as
- * tmpfs, and the security context as Docker flags. Host networking; `image` replaces the declared image.
+ * tmpfs (or the host folder `volumeDirs` names, to share one between containers of a pod), and the security
+ * context as Docker flags. Host networking; `image` replaces the declared image.
  */
 export function declaredRunArgs(
   deployment: Recorded,
@@ -56,7 +57,9 @@ export function declaredRunArgs(
   const volumeDirs: Record<string, string> = { ...(options.volumeDirs ?? {}) };
   for (const mount of container.volumeMounts ?? []) {
     const volume = (pod.volumes ?? []).find((v: any) => v.name === mount.name);
-    if (volume?.emptyDir) {
+    if (volume?.emptyDir && options.volumeDirs?.[mount.name]) {
+      args.push("-v", `${options.volumeDirs[mount.name]}:${mount.mountPath}`);
+    } else if (volume?.emptyDir) {
       args.push("--tmpfs", `${mount.mountPath}:mode=1777`);
     } else if (volume?.secret) {
       const secret = secrets.find((s) => s.type === TYPES.secret && k8sName(s) === volume.secret.secretName);

@@ -220,13 +220,16 @@ describe("prod stack: a managed Distribution registry", () => {
 });
 
 describe("managed registry variants", () => {
-  test("filesystem storage gets a PVC, one replica and a Recreate strategy", async () => {
+  test("filesystem storage gets a PVC, and a rolling update whose pods share the volume's node, so pulls go on", async () => {
     const reg = { ...prodRegistry(), replicas: 1, storage: { type: "filesystem", size: "50Gi", storageClass: "local-path" } };
     const run = await evaluate("prod", { overrides: { registry: reg } });
     const pvc = find(run.resources, TYPES.pvc, "-data");
     expect(pvc.inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: "50Gi" } } });
     const deployment = find(run.resources, TYPES.deployment, "registry-managed");
-    expect(deployment.inputs.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deployment.inputs.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(deployment.inputs.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: deployment.inputs.spec.selector.matchLabels }, topologyKey: "kubernetes.io/hostname" },
+    ]);
     expect(envValue(deployment, "REGISTRY_STORAGE")?.value).toBe("filesystem");
     expect(container(deployment).volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/registry" });
     expect(envOf(deployment).some((e) => e.name.startsWith("REGISTRY_STORAGE_S3"))).toBe(false);
@@ -271,21 +274,45 @@ describe("managed registry variants", () => {
     expect(ofType(run.resources, "kubernetes:batch/v1:CronJob")).toEqual([]);
   });
 
-  test("scheduled garbage collection: one run at a time, read-only window, RBAC scoped to the registry", async () => {
-    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), gc: { enabled: true, schedule: "0 4 * * 6", kubectlImage: KUBECTL_PINNED } } } });
-    const registryName = k8sName(find(run.resources, TYPES.deployment, "registry-managed"));
+  test.each([
+    ["2.8", "s3", `registry:2.8.3@sha256:${"b".repeat(64)}`, "/etc/docker/registry/config.yml"],
+    ["3.x", "filesystem", `registry:3.1.2@sha256:${"b".repeat(64)}`, "/etc/distribution/config.yml"],
+  ])("scheduled garbage collection (%s, %s): a read-only window, the collector in the registry's image, RBAC on that Deployment alone", async (_v, storage, image, configPath) => {
+    const storageSettings = storage === "s3" ? prodRegistry().storage : { type: "filesystem", size: "50Gi" };
+    const gc = { enabled: true, schedule: "0 4 * * 6", kubectlImage: KUBECTL_PINNED };
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), image, replicas: 1, storage: storageSettings, gc } } });
+    const registry = find(run.resources, TYPES.deployment, "registry-managed");
+    const registryName = k8sName(registry);
     const cron = find(run.resources, "kubernetes:batch/v1:CronJob", "-gc");
     expect(cron.inputs.spec).toMatchObject({ schedule: "0 4 * * 6", concurrencyPolicy: "Forbid" });
     const pod = cron.inputs.spec.jobTemplate.spec.template.spec;
     expect(pod.restartPolicy).toBe("Never");
-    const script: string = pod.containers[0].command[2];
-    expect(script).toContain(`set env deployment/${registryName} 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'`);
-    expect(script).toContain(`exec deployment/${registryName} -c registry -- registry garbage-collect /etc/docker/registry/config.yml`);
-    expect(script).toContain("trap restore EXIT");
-    expect(pod.containers[0].image).toBe(KUBECTL_PINNED);
-    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    const [window, collect] = pod.containers;
+    expect(window.command[2]).toContain(`set env deployment/${registryName} 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'`);
+    expect(window.command[2]).toContain("trap restore EXIT");
+    expect(window.command[2]).not.toContain("exec");
+    expect(window.image).toBe(KUBECTL_PINNED);
+    expect(collect.image).toBe(image);
+    expect(collect.command[2]).toContain(`registry garbage-collect ${configPath}`);
+    for (const c of [window, collect]) expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    // The collector reads the registry's storage settings (S3 keys through secretKeyRef) and nothing else.
+    const registryStorageEnv = container(registry).env.filter((e: any) => e.name.startsWith("REGISTRY_STORAGE"));
+    expect(collect.env).toEqual(registryStorageEnv);
+    expect(collect.env.some((e: any) => e.name === "REGISTRY_HTTP_SECRET" || e.name.startsWith("REGISTRY_AUTH"))).toBe(false);
+    // Only the window container holds the API token.
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(find(run.resources, "kubernetes:core/v1:ServiceAccount", "-gc").inputs.automountServiceAccountToken).toBe(false);
+    expect(window.volumeMounts).toContainEqual({ name: "api-token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true });
+    expect(collect.volumeMounts.some((m: any) => m.name === "api-token")).toBe(false);
+    if (storage === "filesystem") {
+      expect(collect.volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/registry" });
+      expect(pod.affinity).toEqual(registry.inputs.spec.template.spec.affinity);
+    } else {
+      expect(pod.affinity).toBeUndefined();
+    }
     const role = find(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role", "-gc");
-    expect(role.inputs.rules[0]).toEqual({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registryName], verbs: ["get", "patch"] });
+    expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registryName], verbs: ["get", "list", "watch", "patch"] }]);
     expect(pod.serviceAccountName).toBe(k8sName(find(run.resources, "kubernetes:core/v1:ServiceAccount", "-gc")));
   });
 

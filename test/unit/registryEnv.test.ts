@@ -17,6 +17,7 @@ describe("registryEnv", () => {
       REGISTRY_HTTP_ADDR: ":5000",
       REGISTRY_HTTP_SECRET: { secretKeyRef: { name: "reg-env", key: "http-secret" } },
       REGISTRY_HTTP_DEBUG_ADDR: ":5001",
+      REGISTRY_HTTP_DRAINTIMEOUT: "20s",
       REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED: "true",
       REGISTRY_HTTP_DEBUG_PROMETHEUS_PATH: "/metrics",
       REGISTRY_LOG_LEVEL: "info",
