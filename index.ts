@@ -27,6 +27,7 @@ const apps = config.apps.map(
       namespace: namespaces[app.namespace],
       appSecret: secrets.appSecret,
       sign: secrets.signing,
+      scan: config.scan,
     }),
 );
 
@@ -43,8 +44,10 @@ export = definedOnly({
   /** Only when generated: register them in MinIO (`mc admin user add`). */
   s3AccessKey: registry.generatedS3Credentials?.accessKey,
   s3SecretKey: registry.generatedS3Credentials?.secretKey,
-  /** Per app: the digest it runs, its tag, Service and namespace. */
+  /** Per app: the digest it runs, its tag, Service and namespace, and (images.scan) its findings by severity. */
   appImages: pulumi.output(
-    Object.fromEntries(apps.map((a, i) => [config.apps[i].name, { image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace }])),
+    Object.fromEntries(
+      apps.map((a, i) => [config.apps[i].name, definedOnly({ image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace, vulnerabilities: a.scanFindings })]),
+    ),
   ),
 });

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSettings } from "../config/appsSchema";
+import type { AppSettings, ScanSettings } from "../config/appsSchema";
 import type { PipelineSecrets } from "../config/load";
 import { AppBuildPlan, pullPolicyFor } from "../lib/appBuildPlan";
 import { secretKeyFor } from "../lib/appEnv";
 import { AppImage } from "./appImage";
 import type { AppNamespace } from "./appNamespace";
 import { AppWorkload } from "./appWorkload";
+import type { SeverityCounts } from "../lib/scanScript";
+import { ImageScan } from "./imageScan";
 import { ImageSignature } from "./imageSignature";
 import { givenOrGenerated } from "./secretValue";
 import type { RegistryAccess } from "./privateRegistry";
@@ -20,6 +22,8 @@ export interface AppDeploymentArgs {
   appSecret?: PipelineSecrets["appSecret"];
   /** The cosign key and its password: sign the pushed digest before the workload runs it. */
   sign?: { privateKey: pulumi.Input<string>; password: pulumi.Input<string> };
+  /** The vulnerability gate, when images.scan is on: the workload waits for it, and a finding stops the update. */
+  scan?: ScanSettings;
 }
 
 /** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
@@ -31,6 +35,10 @@ export class AppDeployment extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The signing step, when images.sign is on: the workload waits for it. */
   public readonly signed?: pulumi.Resource;
+  /** The scan, when images.scan is on: the workload waits for it. */
+  public readonly scanned?: pulumi.Resource;
+  /** The scan's findings by severity, when images.scan is on and the image was built here. */
+  public readonly scanFindings?: pulumi.Output<SeverityCounts>;
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppDeployment", name, {}, opts);
@@ -72,6 +80,15 @@ export class AppDeployment extends pulumi.ComponentResource {
         );
         this.signed = signature.signed;
       }
+      if (args.scan?.enabled) {
+        const scan = new ImageScan(
+          `${name}-scan`,
+          { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, settings: args.scan },
+          child,
+        );
+        this.scanned = scan.scanned;
+        this.scanFindings = scan.findings;
+      }
     } else if (app.image) {
       this.image = pulumi.output(app.image);
     } else {
@@ -93,7 +110,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         imagePullPolicy: pullPolicyFor(app),
         pullSecretName: args.namespace.pullSecretName,
         secretValues,
-        waitFor: this.signed ? [this.signed] : [],
+        waitFor: [this.signed, this.scanned].filter((step): step is pulumi.Resource => step !== undefined),
       },
       child,
     );

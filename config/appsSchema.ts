@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DOCKER_TAG } from "../lib/patterns";
 import { looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
-import { dnsLabel, imageReference, labelValue, namespaceName, resourcesSchema } from "./primitives";
+import { dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema } from "./primitives";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
 const tag = z.string().regex(DOCKER_TAG, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
@@ -103,10 +103,43 @@ export const tagStrategySchema = z
   .enum(TAG_STRATEGIES, { error: `must be one of: ${TAG_STRATEGIES.join(", ")}` })
   .default("combined");
 
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+
+/** "HIGH,CRITICAL": Trivy's own spelling, each a known severity, no repeats. */
+const severityList = z
+  .string()
+  .refine((v) => v.split(",").every((s) => (SEVERITIES as readonly string[]).includes(s)) && new Set(v.split(",")).size === v.split(",").length, {
+    error: `must be a comma-separated list of ${SEVERITIES.join(", ")} (such as HIGH,CRITICAL)`,
+  });
+
+export const scanSchema = z
+  .strictObject({
+    /** Scan each pushed digest with Trivy before its workload runs; findings at or above `severity` fail the update. */
+    enabled: z.boolean().default(false),
+    severity: severityList.default("HIGH,CRITICAL"),
+    /** Findings with no fixed version yet do not fail the gate (nothing to upgrade to). */
+    ignoreUnfixed: z.boolean().default(false),
+    /** Accepted findings, each with the reason a reviewer gave (Trivy's ignore file records it as the statement). */
+    ignore: z.array(z.strictObject({ id: nonEmpty("advisory ID (CVE-... or GHSA-...)"), reason: nonEmpty("reason") })).default([]),
+    /** The trivy binary (on PATH by default). */
+    trivy: nonEmpty("path to trivy").default("trivy"),
+    /** Trivy's cache (its database lives in <cacheDir>/db); Trivy's own default when unset. */
+    cacheDir: nonEmpty("folder").optional(),
+    /** Where Trivy downloads its database from: a mirror of ghcr.io/aquasecurity/trivy-db for air-gapped hosts. */
+    dbRepository: nonEmpty("OCI repository").optional(),
+    /** Use the database in cacheDir as it is: no download, no online lookups (air-gapped, or a pre-seeded cache). */
+    offline: z.boolean().default(false),
+  })
+  .prefault({});
+
+export type ScanSettings = z.infer<typeof scanSchema>;
+
 export const imagesSchema = z
   .strictObject({
     /** Sign each pushed digest with cosign; the key comes from secret config cosignPrivateKey (+ cosignPassword). */
     sign: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+    /** The vulnerability gate (the chapter's Trivy step). */
+    scan: scanSchema,
     /** Moving tags pushed next to the primary one; defaults to latest in dev and stable in prod. */
     extraTags: z.array(tag).optional(),
   })

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError, describeIssues } from "./errors";
 import type { TagStrategy } from "../lib/tags";
-import { AppSettings, appsSchema, imagesSchema, tagStrategySchema } from "./appsSchema";
+import { AppSettings, appsSchema, imagesSchema, ScanSettings, tagStrategySchema } from "./appsSchema";
 import * as semver from "semver";
 import { isDigestPinned } from "../lib/imageRef";
 import { ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
@@ -21,6 +21,8 @@ export interface PipelineConfig {
   extraTags: string[];
   /** Sign pushed digests with cosign. */
   sign: boolean;
+  /** The vulnerability gate on pushed digests. */
+  scan: ScanSettings;
 }
 
 /** Raw stack values by key (without the project prefix), as Pulumi config holds them. */
@@ -68,7 +70,7 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
     throw new ConfigError(stack, problems);
   }
   const extraTags = images.data.extraTags ?? (env.data === "prod" ? ["stable"] : ["latest"]);
-  return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags, sign: images.data.sign.enabled };
+  return { stack, environment: env.data, registry: registry.data, apps: apps.data, tagStrategy: tagStrategy.data, extraTags, sign: images.data.sign.enabled, scan: images.data.scan };
 }
 
 /**

@@ -72,6 +72,17 @@ if ! bash scripts/test-env/build-go-tools.sh "$go_tools" check >/dev/null; then
   echo "setup.sh: building Distribution 3, regctl, crane and Trivy into $go_tools"
   bash scripts/test-env/build-go-tools.sh "$go_tools" >"$state/build-go-tools.log" 2>&1 || { tail -20 "$state/build-go-tools.log" >&2; exit 1; }
 fi
+# The scan tests' offline Trivy database: the advisories under test/integration/fixtures/trivy-advisories
+# (OSV, as GitHub publishes them), built by Trivy's own database builder into Trivy's cache layout.
+advisories=test/integration/fixtures/trivy-advisories
+advisories_hash=$(find "$advisories" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+if [ "$(cat "$state/trivy-cache/.advisories" 2>/dev/null)" != "$advisories_hash" ]; then
+  rm -rf "$state/trivy-cache" "$state/trivy-advisories"
+  cp -r "$advisories" "$state/trivy-advisories" && mkdir -p "$state/trivy-advisories/cocoapods-specs/Specs"
+  "$go_tools/trivy-db" build --cache-dir "$state/trivy-advisories" --output-dir "$state/trivy-cache/db" --only-update ghsa \
+    --update-interval 87600h >"$state/trivy-db.log" 2>&1 || { tail -20 "$state/trivy-db.log" >&2; exit 1; }
+  echo "$advisories_hash" >"$state/trivy-cache/.advisories"
+fi
 IMAGE_CMD='["/bin/registry","serve","/etc/distribution/config.yml"]' local_image local/registry:3 \
   "$go_tools/registry3:/bin/registry" test/integration/fixtures/registry3-image-config.yml:/etc/distribution/config.yml
 # The sample app's npm packages, exactly as its lockfile pins them, for the loopback npm registry that
