@@ -57,6 +57,7 @@ export function stackConfig(stack: string): Record<string, unknown> {
 }
 
 
+const NO_FINDINGS = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
 const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:"];
 
 function mockState(type: string, name: string, inputs: Record<string, any>, secretValues: string[]): Record<string, unknown> {
@@ -73,6 +74,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, secr
     const repo = String(inputs.imageName).replace(/:[^/:]+$/, "");
     return { ...inputs, repoDigest: `${repo}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}` };
   }
+  // The scan gate's script prints its summary when it passes (the integration suite runs it for real).
+  if (type.startsWith("command:") && inputs.environment?.SCAN_IGNORE !== undefined) return { ...inputs, stdout: JSON.stringify(NO_FINDINGS), stderr: "" };
   if (type.startsWith("command:")) return { ...inputs, stdout: "", stderr: "" };
   return inputs;
 }

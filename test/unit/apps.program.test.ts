@@ -215,6 +215,32 @@ describe("signing (images.sign)", () => {
   });
 });
 
+describe("the vulnerability gate (images.scan)", () => {
+  const scanning = { images: { extraTags: ["stable"], scan: { enabled: true, severity: "CRITICAL", ignore: [{ id: "CVE-2026-0001", reason: "not reachable" }], offline: true, cacheDir: "/var/cache/trivy" } } };
+
+  test("scans the pushed digest with the push credentials as a secret, again only when the digest changes, and the workload waits for it", async () => {
+    const run = await evaluate("prod", { overrides: scanning });
+    const scan = find(run.resources, TYPES.localCommand, "app-web-scan");
+    const digest = (run.outputs.appImages as Record<string, { image: string }>).web.image;
+    expect(scan.inputs.environment.IMAGE_DIGEST_REF).toBe(digest);
+    expect(scan.inputs.triggers[0]).toBe(digest);
+    expect(JSON.parse(scan.inputs.environment.SCAN_IGNORE)).toEqual({ vulnerabilities: [{ id: "CVE-2026-0001", statement: "not reachable" }] });
+    expect(scan.inputs.create).toContain("--severity 'CRITICAL' --exit-code 1");
+    expect(scan.inputs.create).toContain("--cache-dir '/var/cache/trivy' --skip-db-update --offline-scan");
+    expect(scan.inputs.create).toContain("--image-src remote");
+    expect(isSecretAt(scan, "environment.REGISTRY_DOCKER_CONFIG")).toBe(true);
+    expect(find(run.resources, TYPES.deployment, "app-web").dependsOn).toContain("app-web-scan");
+    expect(scan.dependsOn).toContain("app-web-image");
+    expect((run.outputs.appImages as Record<string, { vulnerabilities: unknown }>).web.vulnerabilities).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
+  });
+
+  test("off by default", async () => {
+    const run = await evaluate("prod");
+    expect(run.resources.filter((r) => r.name.endsWith("-scan"))).toEqual([]);
+    expect((run.outputs.appImages as Record<string, object>).web).not.toHaveProperty("vulnerabilities");
+  });
+});
+
 describe("bad app config registers nothing", () => {
   test.each([
     ["latest as the primary tag in prod", "prod", (a: any) => ({ ...a, tag: "latest" }), 'apps.0.tag = "latest": latest can never be the primary tag in prod'],

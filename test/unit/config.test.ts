@@ -95,6 +95,22 @@ describe("parseConfig rejects bad values, naming stack, key, value and what is a
     expect(problems[0]).toContain(expected);
   });
 
+  test.each([
+    ["an unknown severity", { severity: "HIGH,SEVERE" }, 'microk8s-pipeline:images.scan.severity = "HIGH,SEVERE": must be a comma-separated list of UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL'],
+    ["a repeated severity", { severity: "HIGH,HIGH" }, "images.scan.severity"],
+    ["an accepted finding without a reason", { ignore: [{ id: "CVE-2026-0001" }] }, "microk8s-pipeline:images.scan.ignore.0.reason = (not set)"],
+    ["an accepted finding with an empty reason", { ignore: [{ id: "CVE-2026-0001", reason: " " }] }, 'images.scan.ignore.0.reason = "": must be a non-empty reason'],
+    ["a misspelt scan key", { severities: "HIGH" }, "microk8s-pipeline:images.scan: unknown key(s) severities; check the spelling"],
+  ])("images.scan: %s", (_what, scan, expected) => {
+    const problems = problemsOf("dev", { environment: "dev", images: { scan: { enabled: true, ...scan } } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  test("images.scan defaults: off, HIGH,CRITICAL, fixed and unfixed findings count, nothing accepted, trivy from PATH", () => {
+    expect(parseConfig("dev", { environment: "dev" }).scan).toEqual({ enabled: false, severity: "HIGH,CRITICAL", ignoreUnfixed: false, ignore: [], trivy: "trivy", offline: false });
+  });
+
   test("an environment other than dev or prod", () => {
     expect(problemsOf("qa", { environment: "staging" })).toEqual([
       'microk8s-pipeline:environment = "staging": must be one of: dev, prod',
