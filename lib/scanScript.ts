@@ -47,7 +47,7 @@ export function scanScript(settings: ScanSettings, options: { insecureRegistry: 
   const severity = quote(settings.severity);
   return [
     "set -eu",
-    `command -v ${trivy} >/dev/null 2>&1 || { echo "images.scan is enabled but trivy (${settings.trivy.replace(/"/g, "")}) is not on the machine running pulumi up: ${TRIVY_INSTALL_HINT}" >&2; exit 127; }`,
+    `command -v ${trivy} >/dev/null 2>&1 || { echo "images.scan is enabled but trivy ("${trivy}") is not on the machine running pulumi up: ${TRIVY_INSTALL_HINT}" >&2; exit 127; }`,
     'case "$IMAGE_DIGEST_REF" in *@sha256:*) ;; *) echo "refusing to scan $IMAGE_DIGEST_REF: not a digest reference" >&2; exit 1;; esac',
     "work=$(mktemp -d)",
     "trap 'rm -rf \"$work\"' EXIT",

@@ -7,7 +7,7 @@ import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { gcWindowScript } from "../../lib/gcScript";
-import { basicAuth, tempDir } from "../integration/testEnv";
+import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, tempDir } from "../integration/testEnv";
 import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
 import type { DriverResult } from "./driver";
 import { E2eEnvironment, succeeded } from "./harness";
@@ -274,6 +274,27 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(available.filter((n) => !(Number(n) >= 1))).toEqual([]);
     const after = await env.kubectl.json(["get", "deployment", registry.metadata.name, "-n", ns]);
     expect(after.spec.template.spec.containers[0].env.some((e: { name: string }) => e.name === "REGISTRY_STORAGE_MAINTENANCE_READONLY")).toBe(false);
+  }, 15 * MINUTES);
+
+  test("the vulnerability gate stops the update on the advisory, passes once it is accepted with a reason, and does not run again", async () => {
+    const deployed = (await appDeployment("production")).spec.template.spec.containers[0].image;
+    const set = (key: string, value: string) => env.pulumiOk(["config", "set", "--path", "--stack", "prod", `images.scan.${key}`, value]);
+    await set("enabled", "true");
+    await set("trivy", path.join(GO_TOOLS_DIR, "trivy"));
+    await set("cacheDir", path.join(REPO_ROOT, ".test-env", "trivy-cache"));
+    await set("offline", "true");
+    const refused = await env.op("up", "prod");
+    expect(refused.ok).toBe(false);
+    const shown = `${refused.stdout}\n${refused.error}`;
+    expect(shown).toMatch(/prom-client.*GHSA-9xm2-fx7q-p3c4.*HIGH.*15\.1\.3.*15\.1\.4/);
+    expect(shown).toContain(`vulnerability gate: ${deployed} has findings of severity HIGH,CRITICAL`);
+    expect((await appDeployment("production")).spec.template.spec.containers[0].image).toBe(deployed);
+
+    await set("ignore[0].id", "GHSA-9xm2-fx7q-p3c4");
+    await set("ignore[0].reason", "test fixture: prom-client's metrics endpoint is cluster-internal");
+    succeeded(await env.op("up", "prod"));
+    expect((await outputs("prod")).appImages.web.vulnerabilities).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
+    succeeded(await env.op("preview-no-changes", "prod"));
   }, 15 * MINUTES);
 
   test("destroy leaves no namespace of ours", async () => {
