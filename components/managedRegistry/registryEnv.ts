@@ -43,6 +43,10 @@ function storageEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
     plain("REGISTRY_STORAGE_S3_SECURE", storage.secure),
     fromSecret("REGISTRY_STORAGE_S3_ACCESSKEY", secretName, ENV_SECRET_KEYS.s3AccessKey),
     fromSecret("REGISTRY_STORAGE_S3_SECRETKEY", secretName, ENV_SECRET_KEYS.s3SecretKey),
+    // The registry serves blobs itself instead of redirecting to a presigned S3 URL: its clients (the node's
+    // container runtime, docker and Trivy on the deploy host) reach it through the NodePort and cannot
+    // reach MinIO's cluster address, and Trivy refuses a redirect from localhost to another host.
+    plain("REGISTRY_STORAGE_REDIRECT_DISABLE", true),
   ];
   // 3.x always signs with v4 and dropped the option.
   if (major < 3) env.push(plain("REGISTRY_STORAGE_S3_V4AUTH", storage.v4auth));

@@ -116,6 +116,12 @@ describe.each(CASES)("the declared prod registry $version with $storage storage"
       const digest = (await digestOf("production/web", "1.0.0"))!.replace("sha256:", "");
       expect(keys).toContain(`registry/docker/registry/v2/blobs/sha256/${digest.slice(0, 2)}/${digest}/data`);
     });
+
+    test("blobs are served by the registry itself, never a redirect to MinIO's address (which clients outside the cluster cannot reach)", async () => {
+      const manifest = (await (await api("/v2/production/web/manifests/1.0.0", { headers: { Accept: MANIFEST_TYPES } })).json()) as { config: { digest: string } };
+      const blob = await api(`/v2/production/web/blobs/${manifest.config.digest}`, { redirect: "manual" });
+      expect({ status: blob.status, location: blob.headers.get("location") }).toEqual({ status: 200, location: null });
+    });
   }
 
   test("delete by digest removes the manifest (deletes are enabled)", async () => {

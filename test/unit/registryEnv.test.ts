@@ -30,7 +30,7 @@ describe("registryEnv", () => {
     });
   });
 
-  test("s3 on 2.8: keys by secretKeyRef, v4auth, no forcepathstyle", () => {
+  test("s3 on 2.8: keys by secretKeyRef, v4auth, no forcepathstyle, blobs served by the registry (no redirect to MinIO)", () => {
     const env = byName(registryEnv(managed({ storage: { type: "s3", bucket: "bucket1", regionEndpoint: "http://m.example.invalid:9000" } }), "s"));
     expect(env).toMatchObject({
       REGISTRY_STORAGE: "s3",
@@ -38,6 +38,7 @@ describe("registryEnv", () => {
       REGISTRY_STORAGE_S3_V4AUTH: "true",
       REGISTRY_STORAGE_S3_ACCESSKEY: { secretKeyRef: { name: "s", key: "s3-access-key" } },
       REGISTRY_STORAGE_S3_SECRETKEY: { secretKeyRef: { name: "s", key: "s3-secret-key" } },
+      REGISTRY_STORAGE_REDIRECT_DISABLE: "true",
     });
     expect(env.REGISTRY_STORAGE_S3_FORCEPATHSTYLE).toBeUndefined();
     expect(env.REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY).toBeUndefined();
