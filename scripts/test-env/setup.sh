@@ -50,6 +50,19 @@ fi
 
 export PATH="$(dirname "$docker_cli"):$PATH"
 
+# The e2e suite's Pulumi CLI, kubernetes provider and control plane, built from the Go module proxy and
+# kept outside the checkout (40-60 minutes on 2 cores the first time; a minute or two with Go's caches
+# warm). Started first, in the background, so they overlap with every other step; waited for at the end.
+e2e_tools=${E2E_TOOLS_DIR:-$HOME/.cache/microk8s-pipeline/e2e-tools}
+e2e_builds=()
+if ! bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" check 2>/dev/null; then
+  echo "setup.sh: building the e2e tools into $e2e_tools (Pulumi CLI, kubernetes provider, etcd, kube-apiserver, KWOK), in the background"
+  for part in pulumi cluster; do
+    bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" "$part" >"$state/build-e2e-$part.log" 2>&1 &
+    e2e_builds+=("$!:$part")
+  done
+fi
+
 # Builds IMAGE unless it exists with the same recipe (this script's inputs), so a changed recipe rebuilds.
 local_image() {
   local image="$1"; shift
@@ -99,15 +112,8 @@ if [ ! -x "$state/bin/cosign" ]; then
   echo "setup.sh: building $COSIGN_MODULE (about five minutes the first time)"
   GOBIN="$PWD/$state/bin" GOFLAGS=-mod=mod go install "$COSIGN_MODULE"
 fi
-# The e2e suite's Pulumi CLI, kubernetes provider and control plane, built from the Go module proxy and
-# kept outside the checkout (40-60 minutes on 2 cores the first time; a minute or two with Go's caches warm).
-e2e_tools=${E2E_TOOLS_DIR:-$HOME/.cache/microk8s-pipeline/e2e-tools}
-if ! bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" check 2>/dev/null; then
-  echo "setup.sh: building the e2e tools into $e2e_tools (Pulumi CLI, kubernetes provider, etcd, kube-apiserver, KWOK)"
-  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" pulumi >"$state/build-e2e-pulumi.log" 2>&1 &
-  pulumi_build=$!
-  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" cluster >"$state/build-e2e-cluster.log" 2>&1 ||
-    { tail -20 "$state/build-e2e-cluster.log" >&2; exit 1; }
-  wait "$pulumi_build" || { tail -20 "$state/build-e2e-pulumi.log" >&2; exit 1; }
-fi
+# The e2e tool builds (started above) finish here.
+for build in "${e2e_builds[@]}"; do
+  wait "${build%%:*}" || { tail -20 "$state/build-e2e-${build#*:}.log" >&2; exit 1; }
+done
 echo "test environment ready (docker: $docker_cli, cosign: $state/bin/cosign, go tools: $go_tools, e2e tools: $e2e_tools)"
