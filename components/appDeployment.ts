@@ -33,10 +33,6 @@ export class AppDeployment extends pulumi.ComponentResource {
   public readonly tag?: string;
   public readonly serviceName: pulumi.Output<string>;
   public readonly namespace: pulumi.Output<string>;
-  /** The signing step, when images.sign is on: the workload waits for it. */
-  public readonly signed?: pulumi.Resource;
-  /** The scan, when images.scan is on: the workload waits for it. */
-  public readonly scanned?: pulumi.Resource;
   /** The scan's findings by severity, when images.scan is on and the image was built here. */
   public readonly scanFindings?: pulumi.Output<SeverityCounts>;
 
@@ -44,6 +40,8 @@ export class AppDeployment extends pulumi.ComponentResource {
     super("microk8s-pipeline:apps:AppDeployment", name, {}, opts);
     const app = args.app;
     const child = { parent: this };
+    /** Steps the workload waits for: the signature (images.sign) and the scan (images.scan) of the pushed digest. */
+    const gates: pulumi.Resource[] = [];
 
     if (args.build) {
       const plan = args.build;
@@ -78,7 +76,7 @@ export class AppDeployment extends pulumi.ComponentResource {
           },
           child,
         );
-        this.signed = signature.signed;
+        gates.push(signature.signed);
       }
       if (args.scan?.enabled) {
         const scan = new ImageScan(
@@ -86,7 +84,7 @@ export class AppDeployment extends pulumi.ComponentResource {
           { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, settings: args.scan },
           child,
         );
-        this.scanned = scan.scanned;
+        gates.push(scan.scanned);
         this.scanFindings = scan.findings;
       }
     } else if (app.image) {
@@ -110,7 +108,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         imagePullPolicy: pullPolicyFor(app),
         pullSecretName: args.namespace.pullSecretName,
         secretValues,
-        waitFor: [this.signed, this.scanned].filter((step): step is pulumi.Resource => step !== undefined),
+        waitFor: gates,
       },
       child,
     );

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcSettings } from "../config/registrySchema";
-import { GC_WINDOW_DIR, gcWindowScript } from "../lib/gcScript";
+import { GC_WINDOW_DIR, gcCollectScript, gcWindowScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
-import type { collectorSpec } from "./managedRegistry/podSpec";
+import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 
 /** Where kubectl looks for its in-cluster credentials. */
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -15,10 +15,10 @@ export interface RegistryGcArgs {
   /** The collector container and its volumes: the registry's image and storage settings, nothing more. */
   collector: ReturnType<typeof collectorSpec<pulumi.Output<string>>>;
   /**
-   * The registry pods' labels, with filesystem storage: the collector must run on their node, where the
+   * With filesystem storage, the affinity to the registry pods' node: the collector must run where the
    * ReadWriteOnce volume is attached.
    */
-  sameNodeAs?: object;
+  sameNodeAs?: ReturnType<typeof sameNodeAs>;
   /**
    * The schedule (cron, in the cluster's time zone: pick a quiet hour, pushes fail during the window), the
    * window's image (any with a shell and kubectl) and its resources.
@@ -85,7 +85,7 @@ export class RegistryGc extends pulumi.ComponentResource {
                   restartPolicy: "Never",
                   ...(args.sameNodeAs ? { affinity: args.sameNodeAs } : {}),
                   volumes: [
-                    { name: "window", emptyDir: {} },
+                    { name: windowMount.name, emptyDir: {} },
                     { name: "kubectl-home", emptyDir: {} },
                     // The token, for the window container only (the collector has no use for it).
                     {
@@ -113,7 +113,11 @@ export class RegistryGc extends pulumi.ComponentResource {
                       resources: args.settings.resources,
                       securityContext: containerSecurityContext(true),
                     },
-                    args.collector.container,
+                    {
+                      ...args.collector.container,
+                      command: ["/bin/sh", "-c", gcCollectScript(args.collector.configPath)],
+                      volumeMounts: [...args.collector.container.volumeMounts, windowMount],
+                    },
                   ],
                 },
               },

@@ -96,16 +96,15 @@ export async function referrersOf(client: RegistryClient, repo: string, subjects
   const firstReferrers = first === undefined ? undefined : await referrersVia(client, repo, first);
   if (firstReferrers === undefined) return found;
   const asked = new Set(subjects);
-  let answers: (readonly [string, string[]])[] = [[first, firstReferrers]];
-  let wave = rest;
-  for (;;) {
+  const ask = (digests: string[]) => mapLimit(digests, concurrency, async (d) => [d, (await referrersVia(client, repo, d)) ?? []] as const);
+  let answers = [[first, firstReferrers] as const, ...(await ask(rest))];
+  while (answers.length > 0) {
     for (const [subject, refs] of answers) if (refs.length > 0) found.set(subject, refs);
-    wave = [...wave, ...answers.flatMap(([, refs]) => refs).filter((d) => !asked.has(d))];
-    wave.forEach((d) => asked.add(d));
-    if (wave.length === 0) return found;
-    answers = await mapLimit(wave, concurrency, async (d) => [d, (await referrersVia(client, repo, d)) ?? []] as const);
-    wave = [];
+    const next = [...new Set(answers.flatMap(([, refs]) => refs))].filter((d) => !asked.has(d));
+    next.forEach((d) => asked.add(d));
+    answers = await ask(next);
   }
+  return found;
 }
 
 /** What the plan needs of one repository. */
@@ -126,7 +125,7 @@ export async function inventory(client: RegistryClient, repo: string, concurrenc
   const indexes = [...new Set(found.filter((f) => INDEX_TYPES.includes(f.mediaType)).map((f) => f.digest))];
   const children = new Map(await mapLimit(indexes, concurrency, async (d) => [d, await childrenOf(client, repo, d)] as const));
   const facts: TagFacts[] = found.map(({ tag, digest }) => ({ tag, digest, ...(children.has(digest) ? { children: children.get(digest) } : {}) }));
-  const referrers = await referrersOf(client, repo, [...new Set(facts.map((f) => f.digest))], concurrency);
+  const referrers = await referrersOf(client, repo, facts.map((f) => f.digest), concurrency);
   const digests = digestsNeedingCreated(facts);
   const created = new Map(await mapLimit(digests, concurrency, async (d) => [d, await createdOf(client, repo, d)] as const));
   return { tags: facts.map((f) => ({ ...f, created: created.get(f.digest) })), referrers };

@@ -2,8 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ManagedSettings, managedRegistryHost } from "../../config/registrySchema";
 import { secretsChecksum } from "../../lib/checksum";
-import { GC_WINDOW_DIR, gcCollectScript } from "../../lib/gcScript";
-import { parse, registryConfigPath } from "../../lib/imageRef";
+import { parse } from "../../lib/imageRef";
 import { standardLabels } from "../../lib/k8sSpec";
 import { RegistryGc } from "../registryGc";
 import { registryReadiness } from "../registryReadiness";
@@ -95,6 +94,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const checksumKey = givenOrGenerated(`${name}-checksum-key`, undefined, this);
     const credentialsChecksum = secretsChecksum(checksumKey, [args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
 
+    // With filesystem storage, every pod that mounts the ReadWriteOnce volume runs on its node.
+    const sameNode = dataClaim ? sameNodeAs(selector) : undefined;
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
@@ -109,7 +110,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
             metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum } },
             spec: {
               ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
-              ...(dataClaim ? { affinity: sameNodeAs(selector) } : {}),
+              ...(sameNode ? { affinity: sameNode } : {}),
             },
           },
         },
@@ -184,11 +185,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         {
           namespace,
           deploymentName: deployment.metadata.name,
-          collector: collectorSpec(s, { envSecret: envSecret.metadata.name, dataClaim: dataClaim?.metadata.name }, ["/bin/sh", "-c", gcCollectScript(registryConfigPath(s.image))], {
-            name: "window",
-            mountPath: GC_WINDOW_DIR,
-          }),
-          ...(dataClaim ? { sameNodeAs: sameNodeAs(selector) } : {}),
+          collector: collectorSpec(s, { envSecret: envSecret.metadata.name, dataClaim: dataClaim?.metadata.name }),
+          ...(sameNode ? { sameNodeAs: sameNode } : {}),
           settings: s.gc,
         },
         { parent: this, dependsOn: [deployment] },

@@ -4,6 +4,7 @@
  * names of the Secrets and the claim come in, the spec goes out.
  */
 import type { ManagedSettings } from "../../config/registrySchema";
+import { registryConfigPath } from "../../lib/imageRef";
 import { containerSecurityContext, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
 import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
 
@@ -87,22 +88,23 @@ export function sameNodeAs(selector: Record<string, string>) {
 
 /**
  * The GC collector: the registry's own image with its storage settings and data volume (no auth, no HTTP
- * secret, no ports), running `command`. Its volumes come with it; it mounts the shared window folder too.
+ * secret, no ports), the volumes it mounts, and where that image keeps its config.yml. The GC adds its
+ * command and the folder it shares with the window.
  */
-export function collectorSpec<N>(settings: ManagedSettings, names: Pick<RegistryPodNames<N>, "envSecret" | "dataClaim">, command: string[], windowMount: { name: string; mountPath: string }) {
+export function collectorSpec<N>(settings: ManagedSettings, names: Pick<RegistryPodNames<N>, "envSecret" | "dataClaim">) {
   const volumes = mountedVolumes({ envSecret: names.envSecret, dataClaim: names.dataClaim });
   return {
     container: {
       name: "collect",
       image: settings.image,
       imagePullPolicy: "IfNotPresent",
-      command,
       env: registryEnv(settings, names.envSecret).filter(isStorageEnv),
       resources: settings.resources,
       securityContext: containerSecurityContext(true),
-      volumeMounts: [...volumes.map((v) => v.mount), windowMount],
+      volumeMounts: volumes.map((v) => v.mount),
     },
     volumes: volumes.map((v) => v.volume),
     runAsUser: REGISTRY_UID,
+    configPath: registryConfigPath(settings.image),
   };
 }

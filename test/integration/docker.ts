@@ -21,8 +21,6 @@ export const REGISTRY_TEST_IMAGE = "local/registry:2.8";
 export interface RegistryVersion {
   version: "2.8" | "3.1";
   image: string;
-  /** Where the image keeps its config.yml (the registry:2 and registry:3 images differ). */
-  configPath: string;
   /** Deletes a tag alone (`DELETE /v2/<name>/manifests/<tag>`). */
   tagDelete: boolean;
   /** How a prod stack names this version (pinned, as prod requires; the local build is what runs). */
@@ -31,8 +29,8 @@ export interface RegistryVersion {
 
 /** Debian's 2.8.2, and 3.1.2 built from the Go module proxy: every registry suite runs against both. */
 export const REGISTRY_VERSIONS: RegistryVersion[] = [
-  { version: "2.8", image: REGISTRY_TEST_IMAGE, configPath: "/etc/docker/registry/config.yml", tagDelete: false, declared: `registry:2.8.3@sha256:${"2".repeat(64)}` },
-  { version: "3.1", image: "local/registry:3", configPath: "/etc/distribution/config.yml", tagDelete: true, declared: `registry:3.1.2@sha256:${"3".repeat(64)}` },
+  { version: "2.8", image: REGISTRY_TEST_IMAGE, tagDelete: false, declared: `registry:2.8.3@sha256:${"2".repeat(64)}` },
+  { version: "3.1", image: "local/registry:3", tagDelete: true, declared: `registry:3.1.2@sha256:${"3".repeat(64)}` },
 ];
 export const TEST_LABEL = "microk8s-pipeline-test";
 /** Distribution 3, regctl, crane and Trivy, built by scripts/test-env/build-go-tools.sh (via setup.sh). */

@@ -187,25 +187,17 @@ describe("planRepository with OCI referrers", () => {
 });
 
 describe("executePlan's last check", () => {
-  test("refuses to delete a digest a kept reference still needs, and sends no request for it", async () => {
+  test.each([
+    ["a platform manifest of a kept index", { tag: "3.0.0", digest: "sha256:index", children: ["sha256:amd"] }, { tag: "3.0.0-amd64", digest: "sha256:amd" }],
+    ["a referrer of a kept digest", { tag: "3.0.0", digest: "sha256:image", referrers: ["sha256:sig"] }, { tag: "", digest: "sha256:sig" }],
+  ])("refuses to delete %s, and sends no request for it", async (_what, kept, needed) => {
     const send = jest.fn();
     const wrong: PlanEntry[] = [
-      { repo: "app", tag: "3.0.0", digest: "sha256:index", action: "keep", why: "newest", children: ["sha256:amd"] },
-      { repo: "app", tag: "3.0.0-amd64", digest: "sha256:amd", action: "delete-manifest", why: "a wrong plan" },
+      { repo: "app", action: "keep", why: "newest", ...kept },
+      { repo: "app", action: "delete-manifest", why: "a wrong plan", ...needed },
     ];
     const outcomes = await executePlan({ send } as unknown as RegistryClient, wrong, 2);
-    expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: "refused: sha256:amd is still needed by a kept reference" }]);
-    expect(send).not.toHaveBeenCalled();
-  });
-
-  test("refuses to delete a referrer of a kept digest", async () => {
-    const send = jest.fn();
-    const wrong: PlanEntry[] = [
-      { repo: "app", tag: "3.0.0", digest: "sha256:image", action: "keep", why: "newest", referrers: ["sha256:sig"] },
-      { repo: "app", tag: "", digest: "sha256:sig", action: "delete-manifest", why: "a wrong plan" },
-    ];
-    const outcomes = await executePlan({ send } as unknown as RegistryClient, wrong, 2);
-    expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: "refused: sha256:sig is still needed by a kept reference" }]);
+    expect(outcomes).toEqual([{ entry: wrong[1], ok: false, detail: `refused: ${needed.digest} is still needed by a kept reference` }]);
     expect(send).not.toHaveBeenCalled();
   });
 });
