@@ -3,51 +3,59 @@ import { AppDeployment } from "./components/appDeployment";
 import { AppNamespace } from "./components/appNamespace";
 import { PrivateRegistry } from "./components/privateRegistry";
 import { loadConfig } from "./config/load";
+import { guardStorage } from "./config/previousStorage";
+import { STORAGE_OUTPUT, storageRecord } from "./config/storageGuard";
 import { definedOnly } from "./lib/definedOnly";
 
-// Config is parsed and validated first: a bad value stops the program before any resource exists.
-const { config, secrets, builds } = loadConfig(__dirname);
+// An async program, so the storage guard can read the last update's record before any resource exists.
+export = async () => {
+  // Config is parsed and validated first: a bad value stops the program before any resource exists.
+  const { config, secrets, builds } = loadConfig(__dirname);
+  await guardStorage(config);
 
-const registry = new PrivateRegistry("registry", { settings: config.registry, secrets });
+  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets });
 
-// One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
-const namespaces: Record<string, AppNamespace> = Object.fromEntries(
-  [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
-    ns,
-    new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }),
-  ]),
-);
+  // One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
+  const namespaces: Record<string, AppNamespace> = Object.fromEntries(
+    [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
+      ns,
+      new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }),
+    ]),
+  );
 
-const apps = config.apps.map(
-  (app) =>
-    new AppDeployment(`app-${app.name}`, {
-      app,
-      build: builds.get(app.name),
-      registry,
-      namespace: namespaces[app.namespace],
-      appSecret: secrets.appSecret,
-      sign: secrets.signing,
-      scan: config.scan,
-    }),
-);
+  const apps = config.apps.map(
+    (app) =>
+      new AppDeployment(`app-${app.name}`, {
+        app,
+        build: builds.get(app.name),
+        registry,
+        namespace: namespaces[app.namespace],
+        appSecret: secrets.appSecret,
+        sign: secrets.signing,
+        scan: config.scan,
+      }),
+  );
 
-// Stack outputs. A mode leaves some out (dev has no credentials, no UI, no S3 keys): an undefined
-// output would only earn a warning on every run.
-export = definedOnly({
-  environment: config.environment,
-  registryMode: config.registry.mode,
-  registryHost: registry.host,
-  registryUsername: registry.credentials?.username,
-  /** `pulumi stack output --show-secrets registryPassword` */
-  registryPassword: registry.credentials ? pulumi.secret(registry.credentials.password) : undefined,
-  registryUiService: registry.uiServiceName,
-  /** Only when generated: register them in MinIO (`mc admin user add`). */
-  s3AccessKey: registry.generatedS3Credentials?.accessKey,
-  s3SecretKey: registry.generatedS3Credentials?.secretKey,
-  /** Per app: the digest it runs, its tag, Service and namespace, and (images.scan) its findings by severity. */
-  appImages: pulumi.output(
-    Object.fromEntries(
-      apps.map((a, i) => [config.apps[i].name, definedOnly({ image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace, vulnerabilities: a.scanFindings })]),
+  // Stack outputs. A mode leaves some out (dev has no credentials, no UI, no S3 keys): an undefined
+  // output would only earn a warning on every run.
+  return definedOnly({
+    environment: config.environment,
+    registryMode: config.registry.mode,
+    registryHost: registry.host,
+    /** Where the images live, for the next update's storage guard (config/storageGuard.ts). */
+    [STORAGE_OUTPUT]: storageRecord(config.registry),
+    registryUsername: registry.credentials?.username,
+    /** `pulumi stack output --show-secrets registryPassword` */
+    registryPassword: registry.credentials ? pulumi.secret(registry.credentials.password) : undefined,
+    registryUiService: registry.uiServiceName,
+    /** Only when generated: register them in MinIO (`mc admin user add`). */
+    s3AccessKey: registry.generatedS3Credentials?.accessKey,
+    s3SecretKey: registry.generatedS3Credentials?.secretKey,
+    /** Per app: the digest it runs, its tag, Service and namespace, and (images.scan) its findings by severity. */
+    appImages: pulumi.output(
+      Object.fromEntries(
+        apps.map((a, i) => [config.apps[i].name, definedOnly({ image: a.image, tag: a.tag, service: a.serviceName, namespace: a.namespace, vulnerabilities: a.scanFindings })]),
+      ),
     ),
-  ),
-});
+  });
+};

@@ -23,11 +23,15 @@ export interface MicroK8sRegistryAddonArgs {
   host: string;
   /** Bounded wait for `/v2/`, so a broken addon fails the update instead of the first push. */
   readiness: { attempts: number; intervalSeconds: number };
+  /** Let `pulumi destroy` run `microk8s disable registry`, which deletes the addon's volume and images. */
+  disableOnDestroy?: boolean;
 }
 
 /**
- * `microk8s enable registry` on create (re-run idempotently on update, never replaced: a replacement would
- * run `disable` and delete the images), `microk8s disable registry` on delete, then a wait for `/v2/`.
+ * `microk8s enable registry` on create (re-run idempotently on update), then a wait for `/v2/`. Its delete,
+ * `microk8s disable registry`, deletes every image, so the engine never runs it (retainOnDelete) unless
+ * `disableOnDestroy`: neither `destroy` nor the switch between local and SSH (two command types, so a
+ * create and a delete) disables the addon.
  */
 export class MicroK8sRegistryAddon extends pulumi.ComponentResource {
   /** Where images are pushed and pulled. */
@@ -41,7 +45,7 @@ export class MicroK8sRegistryAddon extends pulumi.ComponentResource {
     const enable = addonEnableCommand(args.size, args.storageClass);
     const waitScript = waitForRegistryScript(`http://${host}`, readiness.attempts, readiness.intervalSeconds, ADDON_HINT);
 
-    const enabled = this.runCommand(`${name}-enable`, { create: enable, update: enable, delete: ADDON_DISABLE_COMMAND }, args.ssh);
+    const enabled = this.runCommand(`${name}-enable`, { create: enable, update: enable, delete: ADDON_DISABLE_COMMAND }, args.ssh, [], !(args.disableOnDestroy ?? false));
     this.ready = this.runCommand(`${name}-ready`, { create: waitScript, update: waitScript, triggers: [enable] }, args.ssh, [enabled]);
     this.host = pulumi.output(host);
     this.registerOutputs({ host: this.host });
@@ -52,8 +56,9 @@ export class MicroK8sRegistryAddon extends pulumi.ComponentResource {
     script: { create: string; update: string; delete?: string; triggers?: string[] },
     ssh: AddonSshArgs | undefined,
     dependsOn: pulumi.Resource[] = [],
+    retainOnDelete = false,
   ): pulumi.Resource {
-    const opts = { parent: this, dependsOn };
+    const opts = { parent: this, dependsOn, retainOnDelete };
     if (!ssh) return new command.local.Command(name, { ...script, interpreter: ["/bin/sh", "-c"] }, opts);
     const connection = { host: ssh.host, user: ssh.user, port: ssh.port ?? 22, privateKey: pulumi.secret(ssh.privateKey) };
     return new command.remote.Command(name, { ...script, connection }, opts);

@@ -51,7 +51,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
         const ssh = s.ssh && secrets.sshPrivateKey ? { ...s.ssh, privateKey: secrets.sshPrivateKey } : undefined;
         const addon = new MicroK8sRegistryAddon(
           `${name}-addon`,
-          { size: s.size, storageClass: s.storageClass, ssh, host: s.host, readiness: s.readiness },
+          { size: s.size, storageClass: s.storageClass, ssh, host: s.host, readiness: s.readiness, disableOnDestroy: s.disableOnDestroy },
           child,
         );
         this.host = addon.host;

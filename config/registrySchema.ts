@@ -28,6 +28,28 @@ const readinessSchema = z
   })
   .prefault({});
 
+/**
+ * The one-time opt-in for a change that would point the registry at other (empty) storage, by the value it
+ * replaces: `registry.allowReplaceFrom.storage.bucket: old-bucket` lets exactly that change through, so a
+ * value left in place after the migration lets nothing else through (config/storageGuard.ts).
+ */
+const allowReplaceFromSchema = z
+  .strictObject({
+    mode: z.string().optional(),
+    namespace: z.string().optional(),
+    ssh: z.string().optional(),
+    storage: z
+      .strictObject({
+        type: z.string().optional(),
+        size: z.string().optional(),
+        storageClass: z.string().optional(),
+        bucket: z.string().optional(),
+        rootDirectory: z.string().optional(),
+      })
+      .optional(),
+  })
+  .default({});
+
 const sshSchema = z.strictObject({
   host: nonEmpty("host name"),
   user: nonEmpty("user name"),
@@ -45,12 +67,17 @@ const addonSchema = z.strictObject({
   ssh: sshSchema.optional(),
   host: hostPort.default(ADDON_HOST),
   readiness: readinessSchema,
+  /** `pulumi destroy` runs `microk8s disable registry`, which deletes the addon's volume and every image. */
+  disableOnDestroy: z.boolean().default(false),
+  allowReplaceFrom: allowReplaceFromSchema,
 });
 
 const filesystemStorage = z.strictObject({
   type: z.literal("filesystem"),
   size: bytes.default("20Gi"),
   storageClass: dnsLabel.optional(),
+  /** `pulumi destroy` deletes the volume (and the namespace holding it) with every image; by default it keeps both. */
+  deleteOnDestroy: z.boolean().default(false),
 });
 
 const s3Storage = z.strictObject({
@@ -137,6 +164,7 @@ const managedSchema = z
     /** Scheduled garbage collection in a read-only window; off by default (pushes fail during it). */
     gc: gcSchema,
     readiness: readinessSchema,
+    allowReplaceFrom: allowReplaceFromSchema,
   })
   .superRefine((r, ctx) => {
     if (r.replicas > 1 && r.storage.type === "filesystem") {
@@ -156,6 +184,7 @@ const externalSchema = z.strictObject({
   /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
   username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
   readiness: readinessSchema,
+  allowReplaceFrom: allowReplaceFromSchema,
 });
 
 export const REGISTRY_MODES = ["microk8s-addon", "managed", "external"] as const;
@@ -168,6 +197,7 @@ export type RegistrySettings = z.infer<typeof registrySchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
 export type UiSettings = z.infer<typeof uiSchema>;
 export type GcSettings = z.infer<typeof gcSchema>;
+export type AllowReplaceFrom = z.infer<typeof allowReplaceFromSchema>;
 
 /** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */
 export function managedRegistryHost(settings: Pick<ManagedSettings, "host" | "nodePort">): string {

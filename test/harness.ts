@@ -44,6 +44,11 @@ export interface EvaluateOptions {
   unset?: string[];
   /** Secret config values, as `pulumi config set --secret` would give them. */
   secrets?: Record<string, string>;
+  /**
+   * The stack's outputs as its last update left them, which the program reads through a StackReference to
+   * itself (the storage guard); none by default, as on a first update.
+   */
+  previousOutputs?: Record<string, unknown>;
   /** Extra mocked resource outputs by type token. */
   outputsFor?: (type: string, name: string, inputs: Record<string, any>) => Record<string, unknown> | undefined;
 }
@@ -59,6 +64,7 @@ export function stackConfig(stack: string): Record<string, unknown> {
 
 const NO_FINDINGS = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
 const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:"];
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 function mockState(type: string, name: string, inputs: Record<string, any>, secretValues: string[]): Record<string, unknown> {
   if (type === "random:index/randomPassword:RandomPassword" || type === "random:index/randomString:RandomString") {
@@ -87,14 +93,25 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getDependenciesList(): string[];
+  getRetainondelete?(): boolean;
+  getDeletebeforereplace(): boolean;
+  getProtect?(): boolean;
 }
 
-/** The mock monitor does not pass dependencies to the mocks: read them off each registration request. */
-function recordDependencies(settings: MonitorSettings, into: Map<string, string[]>) {
+/** What the mock monitor does not pass to the mocks, read off each registration request. */
+interface Registration {
+  dependsOn: string[];
+  options: Recorded["options"];
+}
+
+function recordRegistrations(settings: MonitorSettings, into: Map<string, Registration>) {
   const monitor = settings.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    into.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map((urn) => urn.split("::").pop() ?? urn));
+    into.set(`${req.getType()}::${req.getName()}`, {
+      dependsOn: req.getDependenciesList().map((urn) => urn.split("::").pop() ?? urn),
+      options: { retainOnDelete: req.getRetainondelete?.() ?? false, deleteBeforeReplace: req.getDeletebeforereplace(), protect: req.getProtect?.() ?? false },
+    });
     return register(req, cb);
   };
 }
@@ -111,8 +128,8 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
   for (const [key, value] of Object.entries(options.secrets ?? {})) config[`${PROJECT}:${key}`] = value;
 
   const resources: Recorded[] = [];
-  const dependencies = new Map<string, string[]>();
-  let program: Record<string, unknown> = {};
+  const registrations = new Map<string, Registration>();
+  let program: () => Promise<Record<string, unknown>> = async () => ({});
   let pulumi: typeof import("@pulumi/pulumi") | undefined;
   let settings: { waitForRPCs(): Promise<void> } | undefined;
   jest.isolateModules(() => {
@@ -122,10 +139,11 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
     pulumi.runtime.setMocks(
       {
         newResource: ({ type, name, inputs, custom }) => {
+          if (type === STACK_REFERENCE) return { id: inputs.name, state: { name: inputs.name, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
           if (!KNOWN_PREFIXES.some((p) => type.startsWith(p))) throw new Error(`unmocked resource type ${type} (${name})`);
           const secretPaths: string[] = [];
           const plain = unwrapSecrets(inputs, "", secretPaths);
-          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths, dependsOn: [] });
+          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths, dependsOn: [], options: {} });
           inputs = plain;
           const extra = options.outputsFor?.(type, name, inputs) ?? {};
           return { id: `${name}-id`, state: { ...mockState(type, name, inputs, secretValues), ...extra } };
@@ -137,14 +155,16 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
       PROJECT,
       stack,
       false,
+      "organization",
     );
-    recordDependencies(settings as unknown as MonitorSettings, dependencies);
+    recordRegistrations(settings as unknown as MonitorSettings, registrations);
     program = require("../index");
   });
   if (!pulumi || !settings) throw new Error("program did not load");
+  const exported = await program();
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();
-  for (const [key, value] of Object.entries(program)) {
+  for (const [key, value] of Object.entries(exported)) {
     if (pulumi.Output.isInstance(value)) {
       outputs[key] = await new Promise((resolve) => (value as import("@pulumi/pulumi").Output<unknown>).apply(resolve));
       if (await pulumi.isSecret(value as import("@pulumi/pulumi").Output<unknown>)) secretOutputs.add(key);
@@ -153,7 +173,11 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
     }
   }
   await settings.waitForRPCs();
-  for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
+  for (const r of resources) {
+    const registration = registrations.get(`${r.type}::${r.name}`);
+    r.dependsOn = registration?.dependsOn ?? [];
+    r.options = registration?.options ?? {};
+  }
   return { resources, outputs, secretOutputs, secretValues };
 }
 

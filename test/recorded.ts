@@ -14,6 +14,8 @@ export interface Recorded {
   secretPaths: string[];
   /** Logical names of the resources it depends on (dependsOn and input dependencies). */
   dependsOn: string[];
+  /** The resource options that decide what a replace or a delete does to it. */
+  options: { retainOnDelete?: boolean; deleteBeforeReplace?: boolean; protect?: boolean };
 }
 
 export const hexOf = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);

@@ -41,7 +41,10 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const child = { parent: this };
     const { selector, labels } = standardLabels("registry", name, "registry", parse(s.image).tag);
 
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, child);
+    // With filesystem storage the namespace holds the volume, so it is kept with it (deleting a namespace
+    // deletes its claims). The storage guard refuses a change that would replace either one.
+    const keepStorage = s.storage.type === "filesystem" && !s.storage.deleteOnDestroy;
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, { parent: this, retainOnDelete: keepStorage });
     const namespace = ns.metadata.name;
 
     const httpSecret = givenOrGenerated(`${name}-http-secret`, undefined, this, { length: 48 });
@@ -86,7 +89,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
                 resources: { requests: { storage: s.storage.size } },
               },
             },
-            child,
+            { parent: this, retainOnDelete: keepStorage },
           )
         : undefined;
 
@@ -153,7 +156,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
           ports: [{ name: "http", port: REGISTRY_PORT, targetPort: "http", nodePort: s.nodePort }],
         },
       },
-      { parent: this, dependsOn: [deployment] },
+      // A replacement (a namespace move) frees the fixed NodePort before the new Service asks for it.
+      { parent: this, dependsOn: [deployment], deleteBeforeReplace: true },
     );
 
     const host = managedRegistryHost(s);

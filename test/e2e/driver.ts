@@ -22,7 +22,11 @@ export interface DriverResult {
 
 async function main(): Promise<DriverResult> {
   const [op, projectDir, stackName] = process.argv.slice(2);
-  const program = async () => require(path.join(projectDir, "index.js"));
+  // As the nodejs language host does: a module that exports a function is the program, run for its outputs.
+  const program = async () => {
+    const loaded = require(path.join(projectDir, "index.js"));
+    return typeof loaded === "function" ? loaded() : loaded;
+  };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "microk8s-pipeline", program }, { workDir: projectDir });
   const steps: DriverResult["steps"] = [];
   const onEvent = (event: EngineEvent) => {

@@ -173,7 +173,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(warnings(first)).toEqual([]);
     out = await outputs("prod");
     auth = basicAuth(out.registryUsername, out.registryPassword);
-    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryPassword", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
+    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryPassword", "registryStorage", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
   });
 
   test("the tag is the build inputs' commit, clean although `pulumi stack init` rewrote the stack file", async () => {
@@ -315,7 +315,7 @@ describe("dev: the MicroK8s registry addon (stand-in), the web app by digest", (
     expect(warnings(first)).toEqual([]);
     expect(env.microk8sCalls()).toContain("microk8s enable registry --size 20Gi");
     const out = await outputs("dev");
-    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode"]);
+    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryStorage"]);
     const digest = out.appImages.web.image.split("@")[1];
     expect(await registryDigest("dev/web", out.appImages.web.tag)).toBe(digest);
     expect(await registryDigest("dev/web", "latest")).toBe(digest);

@@ -45,14 +45,17 @@ describe("dev stack: the MicroK8s registry addon", () => {
   });
 
   test("exports only what the addon has: no credentials, UI or S3 keys (an undefined output is a warning on every run)", () => {
-    expect(Object.keys(dev.outputs).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode"]);
+    expect(Object.keys(dev.outputs).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryStorage"]);
   });
 
-  test("enables the addon with its size, re-runs it on update and disables it on delete", () => {
+  test("enables the addon with its size and re-runs it on update; its delete (disable) never runs unless disableOnDestroy", async () => {
     const enable = find(dev.resources, TYPES.localCommand, "-enable");
     expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
     expect(enable.inputs.update).toBe(enable.inputs.create);
     expect(enable.inputs.delete).toBe("microk8s disable registry");
+    expect(enable.options.retainOnDelete).toBe(true);
+    const disabling = await evaluate("dev", { overrides: { registry: { mode: "microk8s-addon", disableOnDestroy: true } } });
+    expect(find(disabling.resources, TYPES.localCommand, "-enable").options.retainOnDelete).toBe(false);
   });
 
   test("waits for localhost:32000/v2/ with bounded retries: 60 tries, then a failure naming what to check", async () => {
@@ -89,6 +92,8 @@ describe("dev stack: the MicroK8s registry addon", () => {
     const enable = find(run.resources, TYPES.remoteCommand, "-enable");
     expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
     expect(enable.inputs.delete).toBe("microk8s disable registry");
+    // Switching to SSH deletes the local command: retained, so no disable runs.
+    expect(enable.options.retainOnDelete).toBe(true);
     expect(enable.inputs.connection).toMatchObject({ host: "k8s-node.example.invalid", user: "ubuntu", port: 22, privateKey: key });
     expect(isSecretAt(enable, "connection.privateKey")).toBe(true);
     expect(find(run.resources, TYPES.remoteCommand, "-ready").inputs.create).toContain("http://localhost:32000/v2/");
