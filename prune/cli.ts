@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { executePlan, probeCapability } from "./execute";
 import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
 import { inventory, listRepositories } from "./inventory";
+import { isRepositoryName } from "./names";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
 import { jsonReport, planTable, RunReport, summaryText } from "./report";
 
@@ -38,10 +39,9 @@ const wholeNumber = (min: number, max: number) => (value: string) => {
   return n;
 };
 
-/** Distribution's repository name grammar: lower-case path components, checked before any request. */
-const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+/** A repository named on the command line, checked before any request. */
 function repositoryName(value: string): string {
-  if (value.length > 255 || !REPOSITORY_NAME.test(value)) {
+  if (!isRepositoryName(value)) {
     throw new InvalidArgumentError("must be a repository name: lower-case components of letters, digits and . _ - joined by / (such as team/app)");
   }
   return value;
@@ -81,7 +81,8 @@ export function buildCommand(): Command {
     .option("--yes", "delete; without it nothing is deleted and the plan is printed")
     .option("--json", "print the plan and results as JSON")
     .option("--concurrency <k>", "requests in flight at once", wholeNumber(1, 64), 8)
-    .option("--timeout-ms <ms>", "per-request timeout", wholeNumber(100, 600_000), 30000)
+    .option("--timeout-ms <ms>", "each request's total deadline (a slow answer is cut off and retried)", wholeNumber(100, 600_000), 30000)
+    .option("--max-body-mb <mb>", "the largest answer held in memory; a larger one stops the run", wholeNumber(1, 1024), 64)
     .option("--attempts <n>", "attempts per request on 429, 5xx, resets and timeouts", wholeNumber(1, 10), 4)
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
@@ -106,7 +107,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
     protectDigests: o.protectDigest,
     yes: Boolean(o.yes),
     json: Boolean(o.json),
-    client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200 },
+    client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024 },
   };
 }
 

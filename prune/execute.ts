@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "crypto";
 import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
+import { headManifest } from "./inventory";
 import { neededDigests, PlanEntry } from "./plan";
 
 export interface Capability {
@@ -25,6 +26,8 @@ export interface Outcome {
   entry: PlanEntry;
   ok: boolean;
   detail: string;
+  /** Not deleted on purpose: its tag moved after the plan was made. */
+  skipped?: boolean;
 }
 
 /** One DELETE; 404 counts as done (already gone, or a retried request whose first attempt worked). */
@@ -71,12 +74,28 @@ async function deleteTagAlone(client: RegistryClient, repo: string, tag: string)
     const put = client.checked(await client.send("PUT", `/v2/${repo}/manifests/${tag}`, { "Content-Type": OCI_MANIFEST }, manifest), `retagging ${repo}:${tag}`, repo);
     const digest = put.headers.get("docker-content-digest");
     if (put.status !== 201 || !digest) return { ok: false, detail: `pointing ${tag} at a throwaway manifest: HTTP ${put.status}` };
+    // The digest to delete must be the one of the bytes sent: any other would delete an image.
+    const sent = `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
+    if (digest !== sent) {
+      throw new RegistryError("bad-answer", `retagging ${repo}:${tag}: the registry named the throwaway manifest ${digest.slice(0, 80)}, not ${sent} (the digest of the bytes sent); stopped, and that digest was not deleted`);
+    }
     const removed = await deleteRef(client, repo, digest);
     return removed.ok ? { ok: true, detail: "tag removed (through a throwaway manifest)" } : removed;
   } catch (error) {
     if (error instanceof RegistryError && error.kind !== "http") throw error;
     return { ok: false, detail: (error as Error).message };
   }
+}
+
+/**
+ * The tag's digest read again just before its delete: a tag pushed again since the plan was made now names
+ * an image the plan never judged, so it is skipped. An untagged entry (a referrer) has nothing to re-read.
+ */
+async function movedSincePlan(client: RegistryClient, e: PlanEntry): Promise<{ ok: true; skipped: true; detail: string } | undefined> {
+  if (!e.tag) return undefined;
+  const now = await headManifest(client, e.repo, e.tag);
+  if (!now || now.digest === e.digest) return undefined;
+  return { ok: true, skipped: true, detail: `skipped: ${e.tag} moved to ${now.digest} since the plan` };
 }
 
 /**
@@ -100,8 +119,17 @@ export async function executePlan(client: RegistryClient, entries: PlanEntry[], 
     if (e.action === "delete-tag") tagOnly.push(e);
   }
   const removeTag = (e: PlanEntry) => (capability.tagDelete ? deleteRef(client, e.repo, e.tag) : deleteTagAlone(client, e.repo, e.tag));
-  const tagOutcomes = await mapLimit(tagOnly, concurrency, async (e) => ({ entry: e, ...(await removeTag(e)) }));
-  const digestOutcomes = await mapLimit([...byDigest.values()], concurrency, async (group) => {
+  const tagOutcomes = await mapLimit(tagOnly, concurrency, async (e): Promise<Outcome> => {
+    const moved = await movedSincePlan(client, e);
+    return moved ? { entry: e, ...moved } : { entry: e, ...(await removeTag(e)) };
+  });
+  const digestOutcomes = await mapLimit([...byDigest.values()], concurrency, async (group): Promise<Outcome[]> => {
+    // Deleting a digest removes every tag on it: if one of them moved, the plan no longer holds for it.
+    const moved = (await mapLimit(group, concurrency, async (e) => ({ e, moved: await movedSincePlan(client, e) }))).filter((m) => m.moved);
+    if (moved.length > 0) {
+      const why = `skipped: ${moved.map((m) => m.e.tag).join(", ")} moved since the plan`;
+      return group.map((entry) => ({ entry, ok: true, skipped: true, detail: moved.find((m) => m.e === entry)?.moved?.detail ?? why }));
+    }
     const result = await deleteRef(client, group[0].repo, group[0].digest);
     return group.map((entry) => ({ entry, ...result }));
   });

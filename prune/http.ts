@@ -2,7 +2,8 @@
 import * as http from "http";
 import * as https from "https";
 
-export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "not-a-registry" | "http";
+/** `bad-answer`: an answer no registry should give (a name outside its grammar, a body too large, a loop). */
+export type RegistryErrorKind = "unreachable" | "unauthorized" | "deletes-disabled" | "repo-not-found" | "not-a-registry" | "bad-answer" | "http";
 
 export class RegistryError extends Error {
   constructor(readonly kind: RegistryErrorKind, message: string, readonly status?: number) {
@@ -16,8 +17,10 @@ export interface ClientOptions {
   password?: string;
   /** Requests in flight at once. */
   concurrency: number;
-  /** Per-request timeout; a timeout is retried like a 5xx. */
+  /** Each request's total deadline, however slowly the answer trickles in; retried like a 5xx. */
   timeoutMs: number;
+  /** The largest answer body held in memory; a larger one stops the run. */
+  maxBodyBytes: number;
   /** Attempts per request, the first included. */
   attempts: number;
   /** First backoff; doubled each retry, with jitter. */
@@ -55,6 +58,8 @@ const MAX_WAIT_MS = 10_000;
 const MAX_TOTAL_WAIT_MS = 60_000;
 /** Node's codes for a certificate it does not trust, or TLS spoken to a plain-HTTP server. */
 const TLS_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|EPROTO|ALTNAME/;
+const BODY_TOO_LARGE = "EBODYTOOLARGE";
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface Answer {
   status: number;
@@ -92,6 +97,9 @@ export class RegistryClient {
       const outcome = await this.semaphore.run(() => this.once(method, path, headers, body));
       if ("status" in outcome && !RETRIABLE(outcome.status)) return outcome;
       lastProblem = "status" in outcome ? `HTTP ${outcome.status}` : outcome.error;
+      if (lastProblem === BODY_TOO_LARGE) {
+        throw new RegistryError("bad-answer", `${method} ${path}: the answer is larger than ${this.options.maxBodyBytes} bytes (--max-body-mb); nothing was deleted`);
+      }
       if (TLS_PROBLEM.test(lastProblem)) break; // a certificate does not fix itself on retry
       if (attempt < this.options.attempts) {
         const retryAfter = "status" in outcome ? Number(outcome.headers.get("retry-after")) : NaN;
@@ -121,19 +129,38 @@ export class RegistryClient {
     this.requests++;
     const url = new URL(`${this.baseUrl}${path}`);
     const transport = url.protocol === "https:" ? https : http;
+    const max = this.options.maxBodyBytes;
     return new Promise((resolve) => {
+      let settled = false;
+      const settle = (outcome: Answer | { error: string }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(outcome);
+      };
+      const fail = (code: string) => {
+        settle({ error: code });
+        request.destroy();
+      };
       const request = transport.request(
         url,
         { method, agent: this.agent, headers: { ...(this.authHeader ? { Authorization: this.authHeader } : {}), ...headers } },
         (response) => {
+          if (Number(response.headers["content-length"] ?? 0) > max) return fail(BODY_TOO_LARGE);
           const chunks: Buffer[] = [];
-          response.on("data", (c: Buffer) => chunks.push(c));
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: headerReader(response.headers), body: Buffer.concat(chunks).toString("utf8") }));
-          response.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+          let size = 0;
+          response.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > max) fail(BODY_TOO_LARGE);
+            else chunks.push(c);
+          });
+          response.on("end", () => settle({ status: response.statusCode ?? 0, headers: headerReader(response.headers), body: Buffer.concat(chunks).toString("utf8") }));
+          response.on("error", (e) => settle({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
         },
       );
-      request.setTimeout(this.options.timeoutMs, () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-      request.on("error", (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+      // A total deadline, not an idle timeout: a registry sending a byte a second never goes idle.
+      const deadline = setTimeout(() => fail("ETIMEDOUT"), this.options.timeoutMs);
+      request.on("error", (e) => settle({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
       request.end(body);
     });
   }

@@ -1,4 +1,5 @@
 import { mapLimit, RegistryClient, RegistryError, registryJson } from "./http";
+import { checkedDigest, checkedRepository, checkedTag, listField } from "./names";
 import { digestsNeedingCreated, ReferrersBySubject, TagFacts } from "./ordering";
 
 /** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
@@ -11,26 +12,54 @@ export const MANIFEST_ACCEPT = [
 
 const INDEX_TYPES = ["application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json"];
 
-/** Follows `Link: <...>; rel="next"` pagination. */
-async function paged<T>(client: RegistryClient, first: string, what: string, pick: (body: any) => T[], repo?: string): Promise<T[]> {
-  const items: T[] = [];
+/** Pages of one listing at most: 10 million names at the page size asked for. */
+const MAX_PAGES = 10_000;
+
+/**
+ * The next page of a listing, from `Link: <...>; rel="next"`: on the same registry and the same endpoint
+ * (another path would be a request outside what is being pruned), and never a page already visited.
+ */
+function nextPage(client: RegistryClient, first: string, link: string | null, visited: Set<string>, what: string): string | undefined {
+  const next = /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
+  if (!next) return undefined;
+  const url = new URL(next, client.baseUrl);
+  const path = url.pathname + url.search;
+  if (url.origin !== new URL(client.baseUrl).origin || url.pathname !== new URL(first, client.baseUrl).pathname) {
+    throw new RegistryError("bad-answer", `${what}: the registry's next page ${JSON.stringify(next.slice(0, 80))} leaves ${new URL(first, client.baseUrl).pathname}; nothing was deleted`);
+  }
+  if (visited.has(path)) throw new RegistryError("bad-answer", `${what}: the registry's pagination came back to ${path}; nothing was deleted`);
+  if (visited.size >= MAX_PAGES) throw new RegistryError("bad-answer", `${what}: the registry's pagination went on past ${MAX_PAGES} pages; nothing was deleted`);
+  return path;
+}
+
+/** Follows the listing's pages, each visited once; a page that repeats a name, or an empty page that is not the last, is a loop. */
+async function paged(client: RegistryClient, first: string, what: string, pick: (body: unknown) => string[], repo?: string): Promise<string[]> {
+  const items = new Set<string>();
+  const visited = new Set<string>();
   let path: string | undefined = first;
   while (path) {
+    visited.add(path);
     const answer = client.checked(await client.send("GET", path), what, repo);
     if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
-    items.push(...pick(registryJson(client.baseUrl, what, answer.body)));
-    const next = /<([^>]+)>;\s*rel="next"/.exec(answer.headers.get("link") ?? "")?.[1];
-    path = next ? new URL(next, client.baseUrl).pathname + new URL(next, client.baseUrl).search : undefined;
+    const page = pick(registryJson(client.baseUrl, what, answer.body));
+    for (const item of page) {
+      if (items.has(item)) throw new RegistryError("bad-answer", `${what}: the registry listed ${item} twice (a pagination loop); nothing was deleted`);
+      items.add(item);
+    }
+    path = nextPage(client, first, answer.headers.get("link"), visited, what);
+    if (path && page.length === 0) throw new RegistryError("bad-answer", `${what}: the registry sent an empty page with a next page (a pagination loop); nothing was deleted`);
   }
-  return items;
+  return [...items];
 }
 
 export function listRepositories(client: RegistryClient): Promise<string[]> {
-  return paged(client, "/v2/_catalog?n=1000", "listing repositories", (b) => b.repositories ?? []);
+  const what = "listing repositories";
+  return paged(client, "/v2/_catalog?n=1000", what, (b) => listField(b, "repositories", what).map((r) => checkedRepository(r, what)));
 }
 
 export function listTags(client: RegistryClient, repo: string): Promise<string[]> {
-  return paged(client, `/v2/${repo}/tags/list?n=1000`, `listing tags of ${repo}`, (b) => b.tags ?? [], repo);
+  const what = `listing tags of ${repo}`;
+  return paged(client, `/v2/${repo}/tags/list?n=1000`, what, (b) => listField(b, "tags", what).map((t) => checkedTag(t, what)), repo);
 }
 
 /** The digest a tag points to, from `Docker-Content-Digest` on HEAD. */
@@ -39,7 +68,7 @@ export async function headManifest(client: RegistryClient, repo: string, ref: st
   if (answer.status === 404) return undefined;
   const digest = answer.headers.get("docker-content-digest");
   if (answer.status !== 200 || !digest) throw new RegistryError("http", `HEAD ${repo}:${ref}: HTTP ${answer.status} without a digest`, answer.status);
-  return { digest, mediaType: answer.headers.get("content-type") ?? "" };
+  return { digest: checkedDigest(digest, `reading ${repo}:${ref}`), mediaType: answer.headers.get("content-type") ?? "" };
 }
 
 async function getJson(client: RegistryClient, repo: string, path: string, accept?: string): Promise<any> {
@@ -55,11 +84,11 @@ export async function createdOf(client: RegistryClient, repo: string, digest: st
   if (annotated) return validDate(annotated);
   if (INDEX_TYPES.includes(manifest.mediaType) || Array.isArray(manifest.manifests)) {
     const first = manifest.manifests?.[0]?.digest;
-    return first ? createdOf(client, repo, first) : undefined;
+    return first ? createdOf(client, repo, checkedDigest(first, `reading ${repo}@${digest}`)) : undefined;
   }
   const configDigest = manifest.config?.digest;
   if (!configDigest) return undefined;
-  const config = await getJson(client, repo, `blobs/${configDigest}`);
+  const config = await getJson(client, repo, `blobs/${checkedDigest(configDigest, `reading ${repo}@${digest}`)}`);
   return validDate(config.config?.Labels?.["org.opencontainers.image.created"] ?? config.created);
 }
 
@@ -70,8 +99,9 @@ function validDate(text: unknown): Date | undefined {
 
 /** The platform manifests an index lists. */
 async function childrenOf(client: RegistryClient, repo: string, digest: string): Promise<string[]> {
+  const what = `reading ${repo}@${digest}`;
   const index = await getJson(client, repo, `manifests/${digest}`, MANIFEST_ACCEPT);
-  return (index.manifests ?? []).map((m: { digest: string }) => m.digest);
+  return listField(index, "manifests", what).map((m) => checkedDigest((m as { digest?: unknown })?.digest, what));
 }
 
 /** The referrers of one digest from the OCI 1.1 referrers API; undefined when the registry does not serve it. */
@@ -82,7 +112,7 @@ async function referrersVia(client: RegistryClient, repo: string, digest: string
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
   const index = registryJson(client.baseUrl, what, answer.body);
-  return (index.manifests ?? []).map((m: { digest: string }) => m.digest);
+  return listField(index, "manifests", what).map((m) => checkedDigest((m as { digest?: unknown })?.digest, what));
 }
 
 /**

@@ -36,13 +36,14 @@ export interface RunReport {
 export function summary(report: RunReport) {
   const planned = summarize(report.plan);
   const failed = report.outcomes.filter((o) => !o.ok);
-  if (report.dryRun) return { ...planned, tagsDeleted: 0, digestsDeleted: 0, failures: 0 };
-  const done = report.outcomes.filter((o) => o.ok);
+  if (report.dryRun) return { ...planned, tagsDeleted: 0, digestsDeleted: 0, failures: 0, skipped: 0 };
+  const done = report.outcomes.filter((o) => o.ok && !o.skipped);
   return {
     ...planned,
     tagsDeleted: done.filter((o) => o.entry.tag !== "").length,
     digestsDeleted: new Set(done.filter((o) => o.entry.action === "delete-manifest").map((o) => `${o.entry.repo}@${o.entry.digest}`)).size,
     failures: failed.length,
+    skipped: report.outcomes.filter((o) => o.skipped).length,
   };
 }
 
@@ -54,7 +55,8 @@ export function summaryText(report: RunReport): string {
         "A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.",
         "Run again with --yes to delete.",
       ]
-    : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}`];
+    : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}`];
+  for (const o of report.outcomes.filter((x) => x.skipped)) lines.push(`SKIPPED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
   for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}${o.entry.tag ? `:${o.entry.tag}` : ""} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");
 }
@@ -66,7 +68,7 @@ export function jsonReport(report: RunReport): string {
       dryRun: report.dryRun,
       tagDelete: report.tagDelete,
       plan: report.plan,
-      outcomes: report.outcomes.map((o) => ({ repo: o.entry.repo, tag: o.entry.tag, digest: o.entry.digest, ok: o.ok, detail: o.detail })),
+      outcomes: report.outcomes.map((o) => ({ repo: o.entry.repo, tag: o.entry.tag, digest: o.entry.digest, ok: o.ok, ...(o.skipped ? { skipped: true } : {}), detail: o.detail })),
       summary: summary(report),
     },
     null,

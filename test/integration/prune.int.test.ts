@@ -3,31 +3,18 @@
  * through its HTTP API: semver vs text order, latest sharing a digest with an old version, date tags, other tags by created
  * time, an OCI-only image and a multi-platform OCI index; then errors and injected faults.
  */
-import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as path from "path";
 import { FixtureWriter, tagsOf } from "./registryFixtures";
-import { ROOT } from "../harness";
 import { RunningRegistry, startPlainRegistry } from "./declaredRegistry";
 import { FaultProxy } from "./faultProxy";
+import { CLI, prune } from "./pruneCli";
 import { freePort, REGISTRY_VERSIONS, requireTestEnvironment, run, tempDir } from "./testEnv";
 
-const CLI = path.join(ROOT, "dist", "prune", "cli.js");
 const day = (d: string) => new Date(`${d}T12:00:00Z`);
-
-function prune(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...(options.env ?? {}) } });
-    let [stdout, stderr] = ["", ""];
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdin.end(options.input ?? "");
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 /** Fills three repositories; returns the index's child digests. */
 async function fill(url: string): Promise<{ children: string[] }> {
