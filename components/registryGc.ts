@@ -1,12 +1,43 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcSettings } from "../config/registrySchema";
-import { GC_WINDOW_DIR, gcCollectScript, gcWindowScript } from "../lib/gcScript";
+import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 
 /** Where kubectl looks for its in-cluster credentials. */
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/**
+ * How often the guard looks for a read-only registry that no live window holds: with the window's
+ * 2-minute lease, a killed window leaves the registry writable again within about 7 minutes.
+ */
+export const GUARD_SCHEDULE = "*/5 * * * *";
+
+/** The projected token, CA and namespace that kubectl reads in a pod that does not automount them. */
+const apiTokenVolume = {
+  name: "api-token",
+  projected: {
+    sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ],
+  },
+};
+
+/** A kubectl container running `script` with the token mounted; kubectl keeps a discovery cache under $HOME on a read-only root. */
+function kubectlContainer(name: string, script: pulumi.Input<string>, settings: GcSettings, extraMounts: { name: string; mountPath: string }[] = []) {
+  return {
+    name,
+    image: settings.kubectlImage,
+    imagePullPolicy: "IfNotPresent",
+    command: ["/bin/sh", "-c", script],
+    env: [{ name: "HOME", value: "/home/kubectl" }],
+    volumeMounts: [...extraMounts, { name: "kubectl-home", mountPath: "/home/kubectl" }, { name: apiTokenVolume.name, mountPath: TOKEN_DIR, readOnly: true }],
+    resources: settings.resources,
+    securityContext: containerSecurityContext(true),
+  };
+}
 
 export interface RegistryGcArgs {
   namespace: pulumi.Input<string>;
@@ -28,12 +59,15 @@ export interface RegistryGcArgs {
 
 /**
  * Scheduled garbage collection for a managed registry: a CronJob (one run at a time) whose pod switches the
- * registry read-only, collects with the registry's own image, and switches it back. Its account may only
- * read and patch that one Deployment, and only the window container gets its token. Deleting manifests
- * frees no space until this runs.
+ * registry read-only, collects with the registry's own image, and switches it back; and a guard CronJob
+ * that switches it back when a window died without doing so. Each has its own account, which may only read
+ * and patch that one Deployment, and only their kubectl containers get a token. Deleting manifests frees
+ * no space until this runs.
  */
 export class RegistryGc extends pulumi.ComponentResource {
   public readonly cronJobName: pulumi.Output<string>;
+  /** The guard that gives the registry back when a window was killed. */
+  public readonly guardCronJobName: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryGcArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:RegistryGc", name, {}, opts);
@@ -42,6 +76,7 @@ export class RegistryGc extends pulumi.ComponentResource {
     const metadata = { namespace: args.namespace, labels };
 
     const account = new k8s.core.v1.ServiceAccount(`${name}`, { metadata, automountServiceAccountToken: false }, child);
+    const guardAccount = new k8s.core.v1.ServiceAccount(`${name}-guard`, { metadata, automountServiceAccountToken: false }, child);
     const role = new k8s.rbac.v1.Role(
       `${name}`,
       {
@@ -57,7 +92,7 @@ export class RegistryGc extends pulumi.ComponentResource {
       {
         metadata,
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
+        subjects: [account, guardAccount].map((a) => ({ kind: "ServiceAccount", name: a.metadata.name, namespace: args.namespace })),
       },
       child,
     );
@@ -88,31 +123,12 @@ export class RegistryGc extends pulumi.ComponentResource {
                     { name: windowMount.name, emptyDir: {} },
                     { name: "kubectl-home", emptyDir: {} },
                     // The token, for the window container only (the collector has no use for it).
-                    {
-                      name: "api-token",
-                      projected: {
-                        sources: [
-                          { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
-                          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-                          { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
-                        ],
-                      },
-                    },
+                    apiTokenVolume,
                     ...args.collector.volumes,
                   ],
                   securityContext: podSecurityContext(args.collector.runAsUser),
                   containers: [
-                    {
-                      name: "window",
-                      image: args.settings.kubectlImage,
-                      imagePullPolicy: "IfNotPresent",
-                      command: ["/bin/sh", "-c", script],
-                      // kubectl keeps a discovery cache under $HOME; the root filesystem is read-only.
-                      env: [{ name: "HOME", value: "/home/kubectl" }],
-                      volumeMounts: [windowMount, { name: "kubectl-home", mountPath: "/home/kubectl" }, { name: "api-token", mountPath: TOKEN_DIR, readOnly: true }],
-                      resources: args.settings.resources,
-                      securityContext: containerSecurityContext(true),
-                    },
+                    kubectlContainer("window", script, args.settings, [windowMount]),
                     {
                       ...args.collector.container,
                       command: ["/bin/sh", "-c", gcCollectScript(args.collector.configPath)],
@@ -127,7 +143,40 @@ export class RegistryGc extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const guardScript = pulumi.all([args.namespace, args.deploymentName]).apply(([ns, deployment]) => gcGuardScript(ns, deployment));
+    const guard = new k8s.batch.v1.CronJob(
+      `${name}-guard`,
+      {
+        metadata,
+        spec: {
+          schedule: GUARD_SCHEDULE,
+          concurrencyPolicy: "Forbid",
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 0,
+              activeDeadlineSeconds: 600,
+              template: {
+                metadata: { labels: { ...labels, ...selector } },
+                spec: {
+                  serviceAccountName: guardAccount.metadata.name,
+                  automountServiceAccountToken: false,
+                  restartPolicy: "Never",
+                  volumes: [{ name: "kubectl-home", emptyDir: {} }, apiTokenVolume],
+                  securityContext: podSecurityContext(args.collector.runAsUser),
+                  containers: [kubectlContainer("guard", guardScript, args.settings)],
+                },
+              },
+            },
+          },
+        },
+      },
+      child,
+    );
     this.cronJobName = cronJob.metadata.name;
-    this.registerOutputs({ cronJobName: this.cronJobName });
+    this.guardCronJobName = guard.metadata.name;
+    this.registerOutputs({ cronJobName: this.cronJobName, guardCronJobName: this.guardCronJobName });
   }
 }

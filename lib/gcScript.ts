@@ -14,16 +14,66 @@ import { DNS_LABEL } from "./patterns";
  */
 export const READONLY_ENV = "REGISTRY_STORAGE_MAINTENANCE_READONLY";
 export const READONLY_VALUE = '{"enabled":true}';
+/**
+ * What the registry's template declares: the program owns the variable, so \`pulumi up --refresh\` sees a
+ * window's change to it as drift and puts it back. The window and the guard flip its value, never remove it.
+ */
+export const WRITABLE_VALUE = '{"enabled":false}';
 export const GC_WINDOW_DIR = "/window";
+/**
+ * The window's lease on read-only, as a Unix time on the registry Deployment: renewed while the window
+ * lives, so a window killed without running its trap (SIGKILL, a lost node) leaves an expired lease that
+ * the guard (gcGuardScript) acts on.
+ */
+export const LEASE_ANNOTATION = "microk8s-pipeline/gc-window-expires";
 
 export interface GcTimeouts {
-  /** Each rollout (read-only on, then off). */
+  /** Each rollout (read-only on, then off), and the wait for the old pods to stop. */
   rolloutSeconds: number;
   /** How long the window waits for the collector, and the collector for the window. */
   collectSeconds: number;
+  /** How far ahead each renewal sets the lease, and how often the window renews it. */
+  leaseSeconds: number;
+  renewSeconds: number;
 }
 
-export const GC_TIMEOUTS: GcTimeouts = { rolloutSeconds: 300, collectSeconds: 2700 };
+export const GC_TIMEOUTS: GcTimeouts = { rolloutSeconds: 300, collectSeconds: 2700, leaseSeconds: 120, renewSeconds: 30 };
+
+function checkedNames(namespace: string, deployment: string): void {
+  for (const [what, value] of [["namespace", namespace], ["deployment", deployment]]) {
+    if (!DNS_LABEL.test(value)) throw new Error(`${what} must be a DNS label, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** One `get` of the registry Deployment, so what the script reads of it is one snapshot. */
+const readDeployment = (k: string, target: string, jsonpath: string) => `${k} get ${target} -o 'jsonpath=${jsonpath}'`;
+const READONLY_PATH = `{.spec.template.spec.containers[0].env[?(@.name=="${READONLY_ENV}")].value}`;
+const LEASE_PATH = `{.metadata.annotations.${LEASE_ANNOTATION}}`;
+
+/**
+ * Waits until no pod of the registry still runs without read-only: \`rollout status\` returns while old
+ * pods drain (preStop pause and drain timeout), and a pod draining still accepts writes. The Deployment's
+ * \`terminatingReplicas\` counts them (Kubernetes 1.33+ with DeploymentReplicaSetTerminatingReplicas); a cluster
+ * without it gets the pods' whole grace period instead.
+ */
+const waitForOldPods = (k: string, target: string, seconds: number) => [
+  "waited=0",
+  "said=",
+  "while :; do",
+  `  terminating=$(${readDeployment(k, target, "{.status.terminatingReplicas}")})`,
+  '  if [ -z "$terminating" ]; then',
+  `    grace=$(${readDeployment(k, target, "{.spec.template.spec.terminationGracePeriodSeconds}")})`,
+  '    echo "this cluster does not count terminating pods: waiting out their grace period (${grace:-30}s)"',
+  '    sleep "${grace:-30}"',
+  "    break",
+  "  fi",
+  '  [ "$terminating" -ne 0 ] || break',
+  `  [ "$waited" -lt ${seconds} ] || { echo "$terminating read-write registry pod(s) still terminating after ${seconds}s" >&2; exit 1; }`,
+  '  [ "$said" = "$terminating" ] || echo "waiting for $terminating read-write registry pod(s) to stop"',
+  '  said=$terminating',
+  "  sleep 2; waited=$((waited + 2))",
+  "done",
+];
 
 /** A shell loop that waits up to `seconds` for one of `files`; exits 1 with `message` otherwise. */
 const waitFor = (files: string[], seconds: number, message: string) => [
@@ -35,29 +85,61 @@ const waitFor = (files: string[], seconds: number, message: string) => [
 ];
 
 export function gcWindowScript(namespace: string, deployment: string, dir = GC_WINDOW_DIR, timeouts: GcTimeouts = GC_TIMEOUTS): string {
-  for (const [what, value] of [["namespace", namespace], ["deployment", deployment]]) {
-    if (!DNS_LABEL.test(value)) throw new Error(`${what} must be a DNS label, got ${JSON.stringify(value)}`);
-  }
+  checkedNames(namespace, deployment);
   const k = `kubectl -n ${namespace}`;
   const target = `deployment/${deployment}`;
   return [
     "set -eu",
+    "renewer=",
     "restore() {",
     "  status=$?",
+    '  [ -z "$renewer" ] || kill "$renewer" 2>/dev/null || true',
     `  [ -e ${dir}/readonly ] || touch ${dir}/abort`,
-    `  ${k} set env ${target} ${READONLY_ENV}- || status=1`,
+    `  ${k} set env ${target} '${READONLY_ENV}=${WRITABLE_VALUE}' || status=1`,
+    `  ${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
     `  ${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s || status=1`,
     '  echo "registry read-only mode off"',
     '  exit "$status"',
     "}",
     "trap restore EXIT",
     "trap 'exit 143' TERM INT",
+    `lease() { ${k} annotate --overwrite ${target} "${LEASE_ANNOTATION}=$(($(date +%s) + ${timeouts.leaseSeconds}))" >/dev/null; }`,
+    // The lease first: the guard never sees read-only on without one.
+    "lease",
+    `( while sleep ${timeouts.renewSeconds}; do lease || true; done ) >/dev/null 2>&1 &`,
+    "renewer=$!",
     `${k} set env ${target} '${READONLY_ENV}=${READONLY_VALUE}'`,
     `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
+    ...waitForOldPods(k, target, timeouts.rolloutSeconds),
     'echo "registry is read-only; collecting garbage"',
     `touch ${dir}/readonly`,
     ...waitFor([`${dir}/collected`], timeouts.collectSeconds, "the collector did not finish in time"),
     `exit "$(cat ${dir}/collected)"`,
+  ].join("\n");
+}
+
+/**
+ * The guard, a CronJob of its own: when the registry is read-only and no window holds a live lease (the
+ * window was killed before its trap ran), it switches read-only off. Otherwise it does nothing.
+ */
+export function gcGuardScript(namespace: string, deployment: string, timeouts: Pick<GcTimeouts, "rolloutSeconds"> = GC_TIMEOUTS): string {
+  checkedNames(namespace, deployment);
+  const k = `kubectl -n ${namespace}`;
+  const target = `deployment/${deployment}`;
+  return [
+    "set -eu",
+    `state=$(${readDeployment(k, target, `${READONLY_PATH}|${LEASE_PATH}`)})`,
+    'readonly_value=${state%%|*}',
+    'expires=${state#*|}',
+    `[ "$readonly_value" = '${READONLY_VALUE}' ] || { echo "registry is writable"; exit 0; }`,
+    'now=$(date +%s)',
+    'case "$expires" in *[!0-9]* | "") expires=0 ;; esac',
+    'if [ "$now" -lt "$expires" ]; then echo "a GC window holds read-only until $expires"; exit 0; fi',
+    'echo "registry left read-only by a GC window that is gone (lease expired at $expires): switching read-only off"',
+    `${k} set env ${target} '${READONLY_ENV}=${WRITABLE_VALUE}'`,
+    `${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
+    `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
+    'echo "registry read-only mode off"',
   ].join("\n");
 }
 

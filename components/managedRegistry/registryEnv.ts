@@ -1,4 +1,5 @@
 import type { ManagedSettings } from "../../config/registrySchema";
+import { READONLY_ENV, WRITABLE_VALUE } from "../../lib/gcScript";
 import { registryMajorVersion } from "../../lib/imageRef";
 
 export const REGISTRY_PORT = 5000;
@@ -89,6 +90,8 @@ export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar
     // pod's grace period), so a rollout drops no pull.
     plain("REGISTRY_HTTP_DRAINTIMEOUT", `${DRAIN_SECONDS}s`),
     plain("REGISTRY_STORAGE_DELETE_ENABLED", true),
+    // Declared, so that `pulumi up --refresh` gives the registry back if a GC window left it read-only.
+    plain(READONLY_ENV, WRITABLE_VALUE),
     ...storageEnv(settings, secretName),
     ...authEnv(settings),
   ];

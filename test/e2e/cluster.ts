@@ -88,6 +88,15 @@ export class RegistryPodPlayer {
     void tick();
   }
 
+  /** What the registry containers running now have logged (their access log included). */
+  async logs(): Promise<string> {
+    const logs = await Promise.all([...this.running.values()].map(async (pod) => {
+      const r = await run(DOCKER, ["logs", pod.container]);
+      return r.stdout + r.stderr;
+    }));
+    return logs.join("\n");
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -96,7 +105,11 @@ export class RegistryPodPlayer {
   }
 
   private async reconcile(): Promise<void> {
-    const deployments = (await this.kubectl.items("deployments")).filter(isRegistry);
+    // One registry answers on the NodePort, as the Service routes it: the newest Deployment (a namespace
+    // move creates the new one before the old one goes).
+    const all = (await this.kubectl.items("deployments")).filter(isRegistry);
+    const live = all.filter((d) => !d.metadata.deletionTimestamp).sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+    const deployments = live.length > 0 ? live.slice(0, 1) : all;
     const secrets = (await this.kubectl.items("secrets")).map(asRecorded);
     const seen = new Set<string>();
     for (const deployment of deployments) {

@@ -3,7 +3,9 @@
  * each operation loads `index.js` afresh, as `pulumi up` would. An Automation API inline program: the
  * engine needs no language host. Writes its result as JSON to RESULT_FILE (a pipe would lose the end of a
  * large result when the process exits, and the Automation API keeps handles open, so it must exit).
- *   node driver.js preview|preview-no-changes|up|destroy PROJECT_DIR STACK RESULT_FILE
+ *   node driver.js preview|preview-no-changes|up|up-refresh|refresh-clear-pending|destroy PROJECT_DIR STACK RESULT_FILE
+ * With E2E_EVENTS_FILE set, each step's start and end is appended to that file as it happens, so a test can
+ * act at a given step (kill the engine during a push).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,8 +31,13 @@ async function main(): Promise<DriverResult> {
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "microk8s-pipeline", program }, { workDir: projectDir });
   const steps: DriverResult["steps"] = [];
+  const eventsFile = process.env.E2E_EVENTS_FILE;
   const onEvent = (event: EngineEvent) => {
     const meta = event.resourcePreEvent?.metadata;
+    if (eventsFile) {
+      const step = meta ?? event.resOutputsEvent?.metadata;
+      if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
+    }
     if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop() ?? meta.urn, diffs: meta.diffs ?? [] });
     }
@@ -47,8 +54,14 @@ async function main(): Promise<DriverResult> {
         const result = await stack.preview({ ...common, diff: true, expectNoChanges: op === "preview-no-changes" });
         return { ok: true, stdout, changes: result.changeSummary as Record<string, number>, steps };
       }
-      case "up": {
-        const result = await stack.up({ ...common, diff: true });
+      case "up":
+      case "up-refresh": {
+        const result = await stack.up({ ...common, diff: true, refresh: op === "up-refresh" });
+        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
+      }
+      case "refresh-clear-pending": {
+        // After a killed update: what the engine left pending is dropped from the state (the next up makes it again).
+        const result = await stack.refresh({ onOutput, color: "never", clearPendingCreates: true });
         return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
       }
       case "destroy": {

@@ -6,7 +6,8 @@
 import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { gcWindowScript } from "../../lib/gcScript";
+import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ENV, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
+import { eventually } from "../integration/testEnv";
 import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, tempDir } from "../integration/testEnv";
 import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
 import type { DriverResult } from "./driver";
@@ -74,6 +75,14 @@ const appDeployment = async (namespace: string) => {
   return items[0];
 };
 
+/** A new stack whose file is a copy of `stack`'s, changed by `edit`. */
+function copyStack(stack: string, copy: string, edit: (config: Record<string, any>) => void): void {
+  fs.copyFileSync(path.join(env.projectDir, `Pulumi.${stack}.yaml`), path.join(env.projectDir, `Pulumi.${copy}.yaml`));
+  env.editStackFile(copy, edit);
+}
+
+const claimsIn = async (ns: string) => (await env.kubectl.items("persistentvolumeclaims", ns)).map((c) => `${c.metadata.name} ${c.spec.resources.requests.storage}`).sort();
+
 /** A copy of `stack`'s file with one bad value: preview and up fail with the message as written, and nothing exists. */
 async function badConfigIsRefused(stack: string, edit: (config: Record<string, any>) => void, firstProblem: string): Promise<void> {
   const bad = `bad${stack}`;
@@ -133,6 +142,33 @@ async function notInState(stack: string, values: string[]): Promise<void> {
 
 const secretValuesIn = async (namespace: string, prefix: string) =>
   Object.values<string>((await env.kubectl.items("secrets", namespace)).find((s) => s.metadata.name.startsWith(prefix)).data).map((v) => Buffer.from(v, "base64").toString());
+
+/** kubectl acting as a ServiceAccount of `ns`: a wrapper on PATH for scripts, and `can-i`. */
+function actingAs(ns: string, account: string) {
+  const as = ["--kubeconfig", env.kubectl.kubeconfig, `--as=system:serviceaccount:${ns}:${account}`];
+  const bin = tempDir("kubectl-as");
+  fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec ${env.kubectl.binary} ${as.join(" ")} "$@"\n`, { mode: 0o755 });
+  const canI = (...what: string[]) =>
+    new Promise<string>((resolve) => execFile(env.kubectl.binary, [...as, "-n", ns, "auth", "can-i", ...what], (_e, stdout) => resolve(String(stdout).trim())));
+  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, canI };
+}
+
+/** A shell script in a process group of its own, its output read as it comes; `kill` ends the whole group at once, as SIGKILL ends a pod. */
+function startScript(script: string, scriptEnv: NodeJS.ProcessEnv) {
+  const child = spawn("/bin/sh", ["-c", script], { env: scriptEnv, detached: true });
+  let [stdout, stderr] = ["", ""];
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const exited = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
+  return {
+    exited,
+    output: () => stdout,
+    kill: () => process.kill(-(child.pid as number), "SIGKILL"),
+  };
+}
+
+const readOnlyValue = async (ns: string, name: string) =>
+  (await env.kubectl.json(["get", "deployment", name, "-n", ns])).spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === READONLY_ENV)?.value;
 
 describe("a bad config under the engine", () => {
   test("prod: fails preview and up with the readable message, and creates nothing", async () => {
@@ -236,44 +272,98 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(await registryDigest("production/web", "stable", auth)).toBeNull();
   }, 15 * MINUTES);
 
-  test("the GC window, run as its own account: it may patch only the registry Deployment, and a registry pod stays available", async () => {
+  test("the GC window, run as its own account: it may patch only the registry Deployment, a registry pod stays available, and the collector waits for the last old pod", async () => {
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.enabled", "true"]);
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.kubectlImage", `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`]);
     succeeded(await env.op("up", "prod"));
     const ns = "container-registry";
-    const [account] = (await env.kubectl.items("serviceaccounts", ns)).filter((a) => a.metadata.name.startsWith("registry-managed-gc"));
+    const [account] = (await env.kubectl.items("serviceaccounts", ns)).filter((a) => /^registry-managed-gc-[0-9a-f]+$/.test(a.metadata.name));
     const [registry] = (await env.kubectl.items("deployments", ns)).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
     const [ui] = (await env.kubectl.items("deployments", ns)).filter((d) => d.metadata.name.startsWith("registry-managed-ui"));
-    const as = ["--kubeconfig", env.kubectl.kubeconfig, `--as=system:serviceaccount:${ns}:${account.metadata.name}`, "-n", ns];
-    const canI = (...what: string[]) =>
-      new Promise<string>((resolve) => execFile(env.kubectl.binary, [...as, "auth", "can-i", ...what], (_e, stdout) => resolve(String(stdout).trim())));
+    const window = actingAs(ns, account.metadata.name);
     expect({
-      patchRegistry: await canI("patch", `deployment/${registry.metadata.name}`),
-      patchUi: await canI("patch", `deployment/${ui.metadata.name}`),
-      execPods: await canI("create", "pods", "--subresource=exec"),
-      readSecrets: await canI("get", "secrets"),
-      listPods: await canI("list", "pods"),
+      patchRegistry: await window.canI("patch", `deployment/${registry.metadata.name}`),
+      patchUi: await window.canI("patch", `deployment/${ui.metadata.name}`),
+      execPods: await window.canI("create", "pods", "--subresource=exec"),
+      readSecrets: await window.canI("get", "secrets"),
+      listPods: await window.canI("list", "pods"),
     }).toEqual({ patchRegistry: "yes", patchUi: "no", execPods: "no", readSecrets: "no", listPods: "no" });
 
-    // The window's own script, with kubectl acting as the job's account (the collector's part already done).
-    const bin = tempDir("gc-kubectl");
-    fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec ${env.kubectl.binary} ${as.slice(0, 3).join(" ")} "$@"\n`, { mode: 0o755 });
-    const window = tempDir("gc-window");
-    fs.writeFileSync(path.join(window, "collected"), "0\n");
+    // The registry's pods as they are now are held Terminating by a finalizer, as pods draining would be.
+    const selector = Object.entries<string>(registry.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",");
+    const oldPods: string[] = (await env.kubectl.json(["get", "pods", "-l", selector, "-n", ns])).items.map((p: any) => p.metadata.name);
+    expect(oldPods).toHaveLength(2);
+    const finalizers = (value: string[] | null) => Promise.all(oldPods.map((p) => env.kubectl.json(["patch", "pod", p, "-n", ns, "--type=merge", "-p", JSON.stringify({ metadata: { finalizers: value } })])));
+    await finalizers(["e2e.test/draining"]);
+
+    // The window's own script, as the job's account (the collector's part already done).
+    const shared = tempDir("gc-window");
+    fs.writeFileSync(path.join(shared, "collected"), "0\n");
     const watch = spawn(env.kubectl.binary, ["--kubeconfig", env.kubectl.kubeconfig, "-n", ns, "get", "deployment", registry.metadata.name, "--watch", "-o", "jsonpath={.status.availableReplicas}{\"\\n\"}"]);
     let seen = "";
     watch.stdout.on("data", (d) => (seen += d));
-    const script = gcWindowScript(ns, registry.metadata.name, window, { rolloutSeconds: 240, collectSeconds: 10 });
-    const ran = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile("/bin/sh", ["-c", script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } }, (e, _o, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stderr })),
-    );
+    const run = startScript(gcWindowScript(ns, registry.metadata.name, shared, { ...GC_TIMEOUTS, rolloutSeconds: 240, collectSeconds: 10 }), window.env);
+    await eventually("the window waiting for the old pods", async () => (run.output().includes("waiting for 2 read-write registry pod(s) to stop") ? true : undefined), 480);
+    // Read-only is rolled out, but two read-write pods still drain: the collector has not been told to start.
+    expect(fs.existsSync(path.join(shared, "readonly"))).toBe(false);
+    await finalizers(null);
+    const ran = await run.exited;
     watch.kill();
-    expect(ran).toEqual({ code: 0, stderr: "" });
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(ran.stdout.indexOf("registry is read-only")).toBeGreaterThan(ran.stdout.indexOf("waiting for 2 read-write registry pod(s) to stop"));
     const available = seen.trim().split("\n");
     expect(available.length).toBeGreaterThan(2);
     expect(available.filter((n) => !(Number(n) >= 1))).toEqual([]);
-    const after = await env.kubectl.json(["get", "deployment", registry.metadata.name, "-n", ns]);
-    expect(after.spec.template.spec.containers[0].env.some((e: { name: string }) => e.name === "REGISTRY_STORAGE_MAINTENANCE_READONLY")).toBe(false);
+    expect(await readOnlyValue(ns, registry.metadata.name)).toBe(WRITABLE_VALUE);
+  }, 15 * MINUTES);
+
+  test("a GC window killed mid-way: its guard, as its own account, gives the registry back once the lease expires; so does pulumi up --refresh", async () => {
+    const ns = "container-registry";
+    const [registry] = (await env.kubectl.items("deployments", ns)).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
+    const accounts = (await env.kubectl.items("serviceaccounts", ns)).map((a) => a.metadata.name);
+    const windowAccount = accounts.find((a: string) => /^registry-managed-gc-[0-9a-f]+$/.test(a));
+    const guardAccount = accounts.find((a: string) => /^registry-managed-gc-guard-[0-9a-f]+$/.test(a));
+    const [guardJob] = (await env.kubectl.items("cronjobs", ns)).filter((c) => c.metadata.name.startsWith("registry-managed-gc-guard"));
+    expect(guardJob.spec.schedule).toBe("*/5 * * * *");
+    expect(guardJob.spec.jobTemplate.spec.template.spec.serviceAccountName).toBe(guardAccount);
+    const guard = actingAs(ns, guardAccount);
+    expect({
+      patchRegistry: await guard.canI("patch", `deployment/${registry.metadata.name}`),
+      readSecrets: await guard.canI("get", "secrets"),
+      listPods: await guard.canI("list", "pods"),
+    }).toEqual({ patchRegistry: "yes", readSecrets: "no", listPods: "no" });
+
+    /** Starts a window, SIGKILLs it once the registry is read-only (its trap never runs), and shows the registry left read-only. */
+    const killWindow = async () => {
+      const shared = tempDir("gc-killed");
+      const run = startScript(gcWindowScript(ns, registry.metadata.name, shared, { ...GC_TIMEOUTS, leaseSeconds: 30, renewSeconds: 2 }), actingAs(ns, windowAccount).env);
+      await eventually("the window switching read-only on", async () => (run.output().includes("registry is read-only") ? true : undefined), 480);
+      run.kill();
+      await run.exited;
+      expect(await readOnlyValue(ns, registry.metadata.name)).toBe(READONLY_VALUE);
+    };
+    const guardOnce = async () => {
+      const ran = await startScript(gcGuardScript(ns, registry.metadata.name), guard.env).exited;
+      expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
+      return ran.stdout;
+    };
+
+    await killWindow();
+    // The dead window's lease is still running: the guard leaves it alone, then acts once it has expired.
+    expect(await guardOnce()).toContain("a GC window holds read-only until");
+    const restored = await eventually("the guard switching read-only off", async () => {
+      const said = await guardOnce();
+      return said.includes("switching read-only off") ? said : undefined;
+    }, 30, 3000);
+    expect(restored).toContain("registry read-only mode off");
+    expect(await readOnlyValue(ns, registry.metadata.name)).toBe(WRITABLE_VALUE);
+    expect(await guardOnce()).toContain("registry is writable");
+
+    await killWindow();
+    const refreshed = succeeded(await env.op("up-refresh", "prod"));
+    expect(refreshed.steps.filter((s) => s.op === "update").map((s) => `${s.type} ${s.name}`)).toEqual(["kubernetes:apps/v1:Deployment registry-managed"]);
+    expect(await readOnlyValue(ns, registry.metadata.name)).toBe(WRITABLE_VALUE);
+    succeeded(await env.op("preview-no-changes", "prod"));
   }, 15 * MINUTES);
 
   test("the vulnerability gate stops the update on the advisory, passes once it is accepted with a reason, and does not run again", async () => {
@@ -297,11 +387,159 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     succeeded(await env.op("preview-no-changes", "prod"));
   }, 15 * MINUTES);
 
+  test("a new bucket or prefix is refused at preview and at up, naming each key and the opt-in, and nothing changes", async () => {
+    const set = (key: string, value: string) => env.pulumiOk(["config", "set", "--path", "--stack", "prod", `registry.storage.${key}`, value]);
+    await set("bucket", "another-bucket");
+    await set("rootDirectory", "/elsewhere");
+    for (const operation of ["preview", "up"] as const) {
+      const refused = await env.op(operation, "prod");
+      expect(refused.ok).toBe(false);
+      const shown = `${refused.stdout}\n${refused.error}`;
+      expect(shown).toContain(
+        'error: Invalid config for stack "prod":\n  - microk8s-pipeline:registry.storage.bucket = "another-bucket": the registry\'s images are stored under storage.bucket "container-registry" (recorded by the last update)',
+      );
+      expect(shown).toContain('pulumi config set --path registry.allowReplaceFrom.storage.bucket "container-registry"');
+      expect(shown).toContain('  - microk8s-pipeline:registry.storage.rootDirectory = "/elsewhere": the registry\'s images are stored under storage.rootDirectory "/registry"');
+      expect(refused.steps).toEqual([]);
+    }
+    await set("bucket", "container-registry");
+    await set("rootDirectory", "/registry");
+    succeeded(await env.op("preview-no-changes", "prod"));
+  }, 10 * MINUTES);
+
+  test("a namespace move (S3 storage): the registry moves with its fixed NodePort, nothing is half-applied, and its images are still served", async () => {
+    const before = await outputs("prod");
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.namespace", "registry-moved"]);
+    const moved = succeeded(await env.op("up", "prod"));
+    expect(moved.steps.filter((s) => s.type === "kubernetes:core/v1:Service" && s.name === "registry-managed").map((s) => s.op)).toContain("delete-replaced");
+    const namespaces = await env.kubectl.namespaces();
+    expect(namespaces).toContain("registry-moved");
+    expect(namespaces).not.toContain("container-registry");
+    const [service] = (await env.kubectl.items("services", "registry-moved")).filter((s) => s.spec.type === "NodePort");
+    expect(service.spec.ports[0].nodePort).toBe(32000);
+    const digest = before.appImages.web.image.split("@")[1];
+    expect(await registryDigest("production/web", "stable", basicAuth(before.registryUsername, before.registryPassword))).toBe(digest);
+    await secondUpChangesNothing("prod");
+  }, 15 * MINUTES);
+
   test("destroy leaves no namespace of ours", async () => {
     succeeded(await env.op("destroy", "prod"));
     expect(await stateResources("prod")).toEqual([]);
     expect(await env.kubectl.namespaces()).toEqual([]);
   }, 10 * MINUTES);
+});
+
+describe("prod on a filesystem volume: no config change or destroy loses the volume", () => {
+  const stack = "prodfs";
+  const ns = "container-registry";
+  const registryOf = (config: Record<string, any>) => config["microk8s-pipeline:registry"];
+
+  beforeAll(() => {
+    copyStack("prod", stack, (config) => {
+      Object.assign(registryOf(config), { replicas: 1, storage: { type: "filesystem", size: "20Gi" }, ui: { enabled: false } });
+      config["microk8s-pipeline:apps"] = [];
+    });
+  });
+
+  test("up creates the registry on its claim and records where the images live", async () => {
+    succeeded(await env.op("up", stack));
+    expect(await claimsIn(ns)).toEqual([expect.stringMatching(/^registry-managed-data-[0-9a-z]+ 20Gi$/)]);
+    expect((await outputs(stack)).registryStorage).toEqual({ mode: "managed", namespace: ns, "storage.type": "filesystem", "storage.size": "20Gi", "storage.storageClass": "(cluster default)" });
+  }, 15 * MINUTES);
+
+  test("a new size or namespace fails at preview, naming each key and the migration, before anything changes", async () => {
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "30Gi"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.namespace", "registry-elsewhere"]);
+    const refused = await env.op("preview", stack);
+    expect(refused.ok).toBe(false);
+    const shown = `${refused.stdout}\n${refused.error}`;
+    expect(shown).toContain(`error: Invalid config for stack "${stack}":\n  - microk8s-pipeline:registry.namespace = "registry-elsewhere": the registry's images are stored under namespace "container-registry"`);
+    expect(shown).toContain('  - microk8s-pipeline:registry.storage.size = "30Gi": the registry\'s images are stored under storage.size "20Gi" (recorded by the last update), and this change replaces the volume');
+    expect(shown).toContain("Copy the images first (skopeo sync --all, or regctl image copy");
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.namespace", ns]);
+  }, 10 * MINUTES);
+
+  test("the opt-in naming the old size lets the change through; the old claim is kept, not deleted", async () => {
+    const [oldClaim] = await claimsIn(ns);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.allowReplaceFrom.storage.size", "20Gi"]);
+    const result = succeeded(await env.op("up", stack));
+    expect(result.steps.filter((s) => s.type === "kubernetes:core/v1:PersistentVolumeClaim").map((s) => s.op)).toContain("replace");
+    const claims = await claimsIn(ns);
+    expect(claims).toHaveLength(2);
+    expect(claims).toContain(oldClaim);
+    expect((await outputs(stack)).registryStorage["storage.size"]).toBe("30Gi");
+    // Left in place, the opt-in names a value no longer recorded: it lets nothing else through.
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "40Gi"]);
+    expect((await env.op("preview", stack)).ok).toBe(false);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "30Gi"]);
+  }, 15 * MINUTES);
+
+  test("destroy completes, says it kept the claim and its namespace, and keeps them with the images", async () => {
+    const destroyed = succeeded(await env.op("destroy", stack));
+    expect(destroyed.stdout).toMatch(/kubernetes:core\/v1:PersistentVolumeClaim registry-managed-data deleted \([\d.]+s\)\s*\[retain\]/);
+    expect(destroyed.stdout).toMatch(/kubernetes:core\/v1:Namespace registry-managed-ns deleted \([\d.]+s\)\s*\[retain\]/);
+    expect(await stateResources(stack)).toEqual([]);
+    expect(await env.kubectl.namespaces()).toEqual([ns]);
+    expect(await claimsIn(ns)).toHaveLength(2);
+    expect((await env.kubectl.items("deployments", ns))).toEqual([]);
+  }, 10 * MINUTES);
+
+  test("with storage.deleteOnDestroy, destroy deletes the volume and its namespace", async () => {
+    // The README's removal of a kept volume, then a stack that asks destroy to delete it.
+    await env.kubectl.json(["delete", "namespace", ns, "--wait=true", "--timeout=120s"]).catch(() => undefined);
+    await eventually("the kept namespace to go", async () => ((await env.kubectl.namespaces()).includes(ns) ? undefined : true), 240, 500);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.deleteOnDestroy", "true"]);
+    succeeded(await env.op("up", stack));
+    const destroyed = succeeded(await env.op("destroy", stack));
+    expect(destroyed.stdout).not.toContain("[retain]");
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 15 * MINUTES);
+});
+
+describe("an interrupted first up: SIGKILL during the image push, then the README's recovery", () => {
+  const stack = "prodkill";
+
+  // A prefix of its own in the bucket: what is served after the recovery was pushed by this stack alone.
+  beforeAll(() => copyStack("prod", stack, (config) => void (config["microk8s-pipeline:registry"].storage.rootDirectory = "/prodkill")));
+
+  test("a further up completes with no duplicate and no lost resource, and the image pushed before the kill is served", async () => {
+    const events = path.join(env.root, "prodkill-events.jsonl");
+    const driver = path.join(env.projectDir, "test", "e2e", "driver.js");
+    const child = spawn(process.execPath, [driver, "up", env.projectDir, stack, path.join(env.root, "prodkill-result.json")], {
+      env: { ...env.engineEnv(), E2E_EVENTS_FILE: events },
+      cwd: env.projectDir,
+      detached: true,
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    // The primary tag's manifest is in the registry: the push is done for it, and the rest of the update (the
+    // moving tag, the Deployment) is still to come.
+    await eventually("the first push of production/web", async () => (/PUT \/v2\/production\/web\/manifests\/v1\.0\.0-git-/.test(await env.player.logs()) ? true : undefined), 1200, 500);
+    process.kill(-(child.pid as number), "SIGKILL");
+    await exited;
+    const started = fs.readFileSync(events, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "registry-managed" && e.phase === "done")).toBe(true);
+    expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "app-web" && e.phase === "done")).toBe(false);
+
+    // The README's recovery with the file backend: refresh, dropping the creates the kill left pending.
+    succeeded(await env.op("refresh-clear-pending", stack));
+    const recovered = succeeded(await env.op("up", stack));
+    expect(recovered.steps.filter((s) => s.op === "delete" || s.op === "replace")).toEqual([]);
+    const state = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack]));
+    const urns: string[] = state.deployment.resources.map((r: { urn: string }) => r.urn);
+    expect(urns.length).toBe(new Set(urns).size);
+    expect(state.deployment.pending_operations ?? []).toEqual([]);
+    const registries = (await env.kubectl.items("deployments", "container-registry")).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
+    expect(registries).toHaveLength(1);
+    expect((await env.kubectl.items("deployments", "production")).filter((d) => d.metadata.labels?.app === "web")).toHaveLength(1);
+
+    const out = await outputs(stack);
+    const auth = basicAuth(out.registryUsername, out.registryPassword);
+    expect(await registryDigest("production/web", out.appImages.web.tag, auth)).toBe(out.appImages.web.image.split("@")[1]);
+    await secondUpChangesNothing(stack);
+    succeeded(await env.op("destroy", stack));
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 30 * MINUTES);
 });
 
 describe("dev: the MicroK8s registry addon (stand-in), the web app by digest", () => {
@@ -348,10 +586,31 @@ describe("dev: the MicroK8s registry addon (stand-in), the web app by digest", (
     await notInState("dev", ["chosen-dev-db-password"]);
   }, 10 * MINUTES);
 
-  test("destroy disables the addon and leaves no namespace of ours", async () => {
-    succeeded(await env.op("destroy", "dev"));
-    expect(env.microk8sCalls()).toContain("microk8s disable registry");
-    expect(await stateResources("dev")).toEqual([]);
-    expect(await env.kubectl.namespaces()).toEqual([]);
+  test("switching to SSH keeps the addon enabled: the local command is dropped, and no disable runs", async () => {
+    const before = env.microk8sCalls().length;
+    await env.pulumiOk(["config", "set", "--path", "--stack", "dev", "registry.ssh.host", "127.0.0.1"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", "dev", "registry.ssh.user", "e2e"]);
+    await env.pulumiOk(["config", "set", "--secret", "--stack", "dev", "sshPrivateKey", "e2e-not-a-key"]);
+    const switched = succeeded(await env.op("up", "dev"));
+    expect(switched.stdout).toMatch(/command:local:Command registry-addon-enable deleted \([\d.]+s\)\s*\[retain\]/);
+    expect(env.microk8sCalls().slice(before)).toEqual(["microk8s enable registry --size 20Gi"]);
+    expect(await registryDigest("dev/web", "latest")).toMatch(/^sha256:/);
   }, 10 * MINUTES);
+
+  test("destroy keeps the addon and its images, and says so", async () => {
+    const destroyed = succeeded(await env.op("destroy", "dev"));
+    expect(destroyed.stdout).toMatch(/command:remote:Command registry-addon-enable deleted \([\d.]+s\)\s*\[retain\]/);
+    expect(env.microk8sCalls()).not.toContain("microk8s disable registry");
+    expect(await stateResources("dev")).toEqual([]);
+    expect(await env.kubectl.namespaces()).toEqual(["container-registry"]);
+  }, 10 * MINUTES);
+
+  test("with disableOnDestroy, destroy disables the addon and leaves no namespace of ours", async () => {
+    await env.pulumiOk(["config", "set", "--path", "--stack", "dev", "registry.disableOnDestroy", "true"]);
+    succeeded(await env.op("up", "dev"));
+    const destroyed = succeeded(await env.op("destroy", "dev"));
+    expect(destroyed.stdout).not.toContain("[retain]");
+    expect(env.microk8sCalls()).toContain("microk8s disable registry");
+    expect(await env.kubectl.namespaces()).toEqual([]);
+  }, 15 * MINUTES);
 });

@@ -36,13 +36,15 @@ describe("ConfigError", () => {
 });
 
 describe("parseConfig defaults", () => {
-  test("dev defaults to the addon on localhost:32000 with 20Gi", () => {
+  test("dev defaults to the addon on localhost:32000 with 20Gi, which destroy does not disable", () => {
     const config = parseConfig("dev", { environment: "dev" });
     expect(config.registry).toEqual({
       mode: "microk8s-addon",
       size: "20Gi",
       host: "localhost:32000",
       readiness: { attempts: 60, intervalSeconds: 5 },
+      disableOnDestroy: false,
+      allowReplaceFrom: {},
     });
   });
 
@@ -55,7 +57,7 @@ describe("parseConfig defaults", () => {
     expect(registry.image).toBe(PINNED);
     expect(registry.nodePort).toBe(32000);
     expect(registry.auth).toEqual({ enabled: true, username: "registry", realm: "Registry Realm", pullUsername: "puller" });
-    expect(registry.storage).toEqual({ type: "filesystem", size: "20Gi" });
+    expect(registry.storage).toEqual({ type: "filesystem", size: "20Gi", deleteOnDestroy: false });
     expect(registry.ui.enabled).toBe(false);
   });
 

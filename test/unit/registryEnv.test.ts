@@ -12,7 +12,7 @@ function managed(registry: Record<string, unknown>): ManagedSettings {
 const byName = (env: ReturnType<typeof registryEnv>) => Object.fromEntries(env.map((e) => [e.name, e.value ?? e.valueFrom]));
 
 describe("registryEnv", () => {
-  test("filesystem with auth: listen, debug, delete, htpasswd, and only the HTTP secret from the Secret", () => {
+  test("filesystem with auth: listen, debug, delete, writable (declared, for the GC window to flip), htpasswd, and only the HTTP secret from the Secret", () => {
     expect(byName(registryEnv(managed({}), "reg-env"))).toEqual({
       REGISTRY_HTTP_ADDR: ":5000",
       REGISTRY_HTTP_SECRET: { secretKeyRef: { name: "reg-env", key: "http-secret" } },
@@ -24,6 +24,7 @@ describe("registryEnv", () => {
       REGISTRY_STORAGE_DELETE_ENABLED: "true",
       REGISTRY_STORAGE: "filesystem",
       REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: "/var/lib/registry",
+      REGISTRY_STORAGE_MAINTENANCE_READONLY: '{"enabled":false}',
       REGISTRY_AUTH: "htpasswd",
       REGISTRY_AUTH_HTPASSWD_REALM: "Registry Realm",
       REGISTRY_AUTH_HTPASSWD_PATH: "/auth/htpasswd",

@@ -3,12 +3,14 @@
  * `create` again when there is no `update`) and `delete` through the interpreter, with the resource's
  * environment over the plugin's own, and fails with the command's output when it exits non-zero. As in
  * the real provider, a change to `triggers` replaces the resource; any other change updates it, and the
- * previous output is in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR.
+ * previous output is in PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR. `remote.Command` runs its scripts on
+ * this machine, which plays the SSH host (no sshd here): the engine's create, delete and retain rules are
+ * what its tests exercise.
  */
 import { randomBytes } from "crypto";
 import { changedKeys, Props, reveal, runProcess, sdkVersion, serve, typeOf } from "./wire";
 
-const INPUTS = ["create", "update", "delete", "environment", "interpreter", "dir", "stdin", "triggers", "logging", "addPreviousOutputInEnv"];
+const INPUTS = ["create", "update", "delete", "environment", "interpreter", "dir", "stdin", "triggers", "logging", "addPreviousOutputInEnv", "connection"];
 
 async function runScript(urn: string, script: string, inputs: Props, previous?: Props): Promise<{ stdout: string; stderr: string }> {
   const plain = reveal<Props>(inputs);
