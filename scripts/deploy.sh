@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deploys a stack with a local file backend (no Pulumi account): state lives in ./.pulumi-state, secrets
 # are encrypted with PULUMI_CONFIG_PASSPHRASE. It checks every prerequisite first, then runs
-# `pulumi preview` and `pulumi up`, both with the policy pack and the stack's policy config: the image
-# checks need the pushed digest, which only `up` knows, so the pack must run at `up` too.
+# `pulumi preview` and `pulumi up --refresh`, both with the policy pack and the stack's policy config: the
+# image checks need the pushed digest, which only `up` knows, so the pack must run at `up` too.
 #   scripts/deploy.sh dev|prod [pulumi up flags, e.g. --yes]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,4 +55,6 @@ policy=(--policy-pack policy --policy-pack-config "$policy_config")
 # At preview a built image's reference is unknown, so container-image-pinned reports that it cannot run
 # there; the same pack then enforces it during `up`, where the digest is known.
 pulumi preview "${policy[@]}"
-pulumi up "${policy[@]}" "$@"
+# --refresh: what changed in the cluster behind Pulumi's back is put back (a registry a killed GC window left
+# read-only among it).
+pulumi up --refresh "${policy[@]}" "$@"

@@ -48,8 +48,8 @@ describe("scripts/deploy.sh", () => {
     const run = deploy(["prod", "--yes"]);
     expect(run.code).toBe(0);
     const policy = "--policy-pack policy --policy-pack-config policy/config/prod.json";
-    expect(run.calls).toEqual(expect.arrayContaining(["pulumi stack select --create prod", `pulumi preview ${policy}`, `pulumi up ${policy} --yes`]));
-    expect(run.calls.indexOf(`pulumi preview ${policy}`)).toBeLessThan(run.calls.indexOf(`pulumi up ${policy} --yes`));
+    expect(run.calls).toEqual(expect.arrayContaining(["pulumi stack select --create prod", `pulumi preview ${policy}`, `pulumi up --refresh ${policy} --yes`]));
+    expect(run.calls.indexOf(`pulumi preview ${policy}`)).toBeLessThan(run.calls.indexOf(`pulumi up --refresh ${policy} --yes`));
   });
 
   test("dev stops when MicroK8s does not answer, naming the microk8s group", () => {
