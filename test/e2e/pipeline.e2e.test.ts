@@ -521,7 +521,10 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "registry-managed" && e.phase === "done")).toBe(true);
     expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "app-web" && e.phase === "done")).toBe(false);
 
-    // The README's recovery with the file backend: refresh, dropping the creates the kill left pending.
+    // The README's recovery with the file backend: the killed engine's lock goes, then a refresh drops the
+    // creates the kill left pending.
+    expect((await env.op("refresh-clear-pending", stack)).error).toContain("the stack is currently locked by 1 lock(s)");
+    await env.pulumiOk(["cancel", "--yes", "--stack", stack]);
     succeeded(await env.op("refresh-clear-pending", stack));
     const recovered = succeeded(await env.op("up", stack));
     expect(recovered.steps.filter((s) => s.op === "delete" || s.op === "replace")).toEqual([]);
