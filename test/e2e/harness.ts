@@ -118,6 +118,15 @@ export class E2eEnvironment {
     }
   }
 
+  /** A new stack whose file is the checked-in `Pulumi.<from>.yaml` (as this machine needs it), changed by `edit`. */
+  addStack(name: string, from: string, edit: (config: Record<string, any>) => void): void {
+    fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${from}.yaml`), path.join(this.projectDir, `Pulumi.${name}.yaml`));
+    this.editStackFile(name, (config) => {
+      this.forThisMachine(config);
+      edit(config);
+    });
+  }
+
   /** Rewrites `Pulumi.<stack>.yaml` through `edit` (uncommitted). */
   editStackFile(stack: string, edit: (config: Record<string, any>) => void): void {
     const file = path.join(this.projectDir, `Pulumi.${stack}.yaml`);

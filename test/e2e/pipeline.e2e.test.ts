@@ -75,12 +75,6 @@ const appDeployment = async (namespace: string) => {
   return items[0];
 };
 
-/** A new stack whose file is a copy of `stack`'s, changed by `edit`. */
-function copyStack(stack: string, copy: string, edit: (config: Record<string, any>) => void): void {
-  fs.copyFileSync(path.join(env.projectDir, `Pulumi.${stack}.yaml`), path.join(env.projectDir, `Pulumi.${copy}.yaml`));
-  env.editStackFile(copy, edit);
-}
-
 const claimsIn = async (ns: string) => (await env.kubectl.items("persistentvolumeclaims", ns)).map((c) => `${c.metadata.name} ${c.spec.resources.requests.storage}`).sort();
 
 /** A copy of `stack`'s file with one bad value: preview and up fail with the message as written, and nothing exists. */
@@ -435,7 +429,7 @@ describe("prod on a filesystem volume: no config change or destroy loses the vol
   const registryOf = (config: Record<string, any>) => config["microk8s-pipeline:registry"];
 
   beforeAll(() => {
-    copyStack("prod", stack, (config) => {
+    env.addStack(stack, "prod", (config) => {
       Object.assign(registryOf(config), { replicas: 1, storage: { type: "filesystem", size: "20Gi" }, ui: { enabled: false } });
       config["microk8s-pipeline:apps"] = [];
     });
@@ -500,7 +494,7 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
   const stack = "prodkill";
 
   // A prefix of its own in the bucket: what is served after the recovery was pushed by this stack alone.
-  beforeAll(() => copyStack("prod", stack, (config) => void (config["microk8s-pipeline:registry"].storage.rootDirectory = "/prodkill")));
+  beforeAll(() => env.addStack(stack, "prod", (config) => void (config["microk8s-pipeline:registry"].storage.rootDirectory = "/prodkill")));
 
   test("a further up completes with no duplicate and no lost resource, and the image pushed before the kill is served", async () => {
     const events = path.join(env.root, "prodkill-events.jsonl");
@@ -511,10 +505,15 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
       detached: true,
       stdio: "ignore",
     });
-    const exited = new Promise((resolve) => child.on("close", resolve));
+    let done = false;
+    const exited = new Promise((resolve) => child.on("close", resolve)).then(() => (done = true));
     // The primary tag's manifest is in the registry: the push is done for it, and the rest of the update (the
     // moving tag, the Deployment) is still to come.
-    await eventually("the first push of production/web", async () => (/PUT \/v2\/production\/web\/manifests\/v1\.0\.0-git-/.test(await env.player.logs()) ? true : undefined), 1200, 500);
+    for (let polls = 0; !/PUT \/v2\/production\/web\/manifests\/v1\.0\.0-git-/.test(await env.player.logs()); polls++) {
+      if (done) throw new Error(`the up ended before the kill: ${fs.readFileSync(path.join(env.root, "prodkill-result.json"), "utf8").slice(-2000)}`);
+      if (polls > 1200) throw new Error("no push of production/web was seen in 10 minutes");
+      await new Promise((r) => setTimeout(r, 500));
+    }
     process.kill(-(child.pid as number), "SIGKILL");
     await exited;
     const started = fs.readFileSync(events, "utf8").trim().split("\n").map((l) => JSON.parse(l));

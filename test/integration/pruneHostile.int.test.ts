@@ -140,6 +140,19 @@ describe("--yes re-checks what it deletes", () => {
     expect(registry.seen.filter((s) => s.method === "DELETE" && s.url.includes(imageDigest))).toEqual([]);
   });
 
+  test.each([
+    ["another host", "http://127.0.0.2:5000/v2/team/app/blobs/uploads/u1"],
+    ["another repository", "/v2/team/other/blobs/uploads/u1"],
+  ])("2.8: an upload location on %s is never followed", async (_what, location) => {
+    await registry.stop();
+    registry = await HostileRegistry.start({ "team/app": { ...APP, latest: "a" } }, "2.8");
+    on("POST", /^\/v2\/team\/app\/blobs\/uploads\/$/, (_req, res) => send(res, 202, "", { location }));
+    const result = await prune(["--registry", registry.url, "--repo", "team/app", "--keep", "1", "--yes", "--concurrency", "1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^registry-prune: uploading to team\/app: the registry's upload location .* leaves \/v2\/team\/app\/blobs\/uploads\/; nothing was deleted$/);
+    expect(registry.writes().map((w) => `${w.method} ${w.url}`)).toEqual(["POST /v2/team/app/blobs/uploads/"]);
+  });
+
   test("a tag pushed again after the plan was made is skipped and reported; the rest of the plan goes on", async () => {
     const planned = HostileRegistry.digestOf("a");
     const moved = HostileRegistry.digestOf("a2");
