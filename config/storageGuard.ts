@@ -5,6 +5,7 @@
  * one compares, before any resource exists, and refuses a change unless `registry.allowReplaceFrom`
  * names the exact value it replaces. Pure: the previous record is read in config/previousStorage.ts.
  */
+import { parseBytes } from "../lib/quantity";
 import { PROJECT } from "./parse";
 import type { AllowReplaceFrom, RegistrySettings } from "./registrySchema";
 
@@ -59,7 +60,6 @@ const EFFECTS: Record<string, string> = {
   mode: "replaces the registry with one that holds none of its images",
   namespace: "creates an empty volume in the new namespace (the old one is kept, but no longer served)",
   "storage.type": "points the registry at other, empty storage",
-  "storage.size": "replaces the volume with an empty one (the old one is kept, but no longer served)",
   "storage.storageClass": "replaces the volume with an empty one (the old one is kept, but no longer served)",
   "storage.bucket": "points the registry at an empty bucket",
   "storage.rootDirectory": "points the registry at an empty prefix of the bucket",
@@ -72,6 +72,19 @@ function allowedValue(allow: AllowReplaceFrom, key: string): string | undefined 
   return (allow.storage as Record<string, string | undefined> | undefined)?.[tail];
 }
 
+/**
+ * A claim's size changes in place (an expansion, where the storage class allows it): a larger size holds
+ * the same images, so only a smaller one, which Kubernetes refuses mid-update, is stopped here.
+ */
+function shrinkProblem(previous: StorageRecord, now: StorageRecord): string[] {
+  const [from, to] = [parseBytes(previous["storage.size"] ?? ""), parseBytes(now["storage.size"] ?? "")];
+  if (from === undefined || to === undefined || to >= from) return [];
+  return [
+    `${PROJECT}:registry.storage.size = ${JSON.stringify(now["storage.size"])}: is smaller than the volume's ${JSON.stringify(previous["storage.size"])} (recorded by the last update), ` +
+      "and Kubernetes never shrinks a claim; keep the size, or move the images to a registry on a smaller volume (skopeo sync --all)",
+  ];
+}
+
 /** Keys whose change is reported alone: the others follow from it. */
 const LEADING_KEYS = ["mode", "storage.type"];
 
@@ -82,10 +95,11 @@ const LEADING_KEYS = ["mode", "storage.type"];
 export function storageGuardProblems(previous: StorageRecord | undefined, r: RegistrySettings): string[] {
   if (!previous) return [];
   const now = currentValues(r);
-  let changed = Object.keys(previous).filter((key) => (now[key] ?? "(none)") !== previous[key]);
+  let changed = Object.keys(previous).filter((key) => key !== "storage.size" && (now[key] ?? "(none)") !== previous[key]);
   const leading = LEADING_KEYS.find((k) => changed.includes(k));
   if (leading === "mode") changed = ["mode"];
   else if (leading) changed = changed.filter((k) => !k.startsWith("storage.") || k === leading);
+  const shrink = now["storage.type"] === previous["storage.type"] ? shrinkProblem(previous, now) : [];
   return changed
     .filter((key) => allowedValue(r.allowReplaceFrom, key) !== previous[key])
     .map((key) => {
@@ -96,7 +110,8 @@ export function storageGuardProblems(previous: StorageRecord | undefined, r: Reg
         `and this change ${EFFECTS[key] ?? "moves them"}. Copy the images first (skopeo sync --all, or regctl image copy, from the current registry ` +
         `into one on the new storage), then allow exactly this change with: pulumi config set --path registry.allowReplaceFrom.${key} ${JSON.stringify(from)}`
       );
-    });
+    })
+    .concat(shrink);
 }
 
 /** A record read back from the stack output: an object of strings, anything else ignored. */

@@ -21,6 +21,12 @@ export class Kubectl {
     return JSON.parse(result.stdout);
   }
 
+  /** A command whose output does not matter, only that it worked. */
+  async ok(args: string[]): Promise<void> {
+    const result = await run(this.binary, args, { env: { ...process.env, KUBECONFIG: this.kubeconfig } });
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr.trim()}`);
+  }
+
   async items(kind: string, namespace?: string): Promise<any[]> {
     return (await this.json(["get", kind, ...(namespace ? ["-n", namespace] : ["-A"])])).items;
   }

@@ -18,7 +18,10 @@ export interface DriverResult {
   error?: string;
   /** Count of resources by operation (same, create, update, replace, delete). */
   changes: Record<string, number>;
-  /** Every step other than `same`: operation, type and logical name, and the changed keys. */
+  /**
+   * Every step other than `same` and `read` (the storage guard's StackReference reads the stack's own
+   * outputs on every run; a read changes nothing): operation, type and logical name, and the changed keys.
+   */
   steps: { op: string; type: string; name: string; diffs: string[] }[];
 }
 
@@ -38,7 +41,7 @@ async function main(): Promise<DriverResult> {
       const step = meta ?? event.resOutputsEvent?.metadata;
       if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
     }
-    if (meta && meta.op !== "same" && meta.type !== "pulumi:pulumi:Stack") {
+    if (meta && meta.op !== "same" && meta.op !== "read" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop() ?? meta.urn, diffs: meta.diffs ?? [] });
     }
   };
@@ -76,8 +79,13 @@ async function main(): Promise<DriverResult> {
   }
 }
 
+/** Reads change nothing: they are left out of the counts as they are of the steps. */
+function withoutReads(changes: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(changes).filter(([op]) => op !== "read"));
+}
+
 function finish(result: DriverResult): never {
-  fs.writeFileSync(process.argv[5], JSON.stringify(result));
+  fs.writeFileSync(process.argv[5], JSON.stringify({ ...result, changes: withoutReads(result.changes) }));
   process.exit(0);
 }
 

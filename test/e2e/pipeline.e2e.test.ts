@@ -385,19 +385,22 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     const set = (key: string, value: string) => env.pulumiOk(["config", "set", "--path", "--stack", "prod", `registry.storage.${key}`, value]);
     await set("bucket", "another-bucket");
     await set("rootDirectory", "/elsewhere");
-    for (const operation of ["preview", "up"] as const) {
-      const refused = await env.op(operation, "prod");
-      expect(refused.ok).toBe(false);
-      const shown = `${refused.stdout}\n${refused.error}`;
-      expect(shown).toContain(
-        'error: Invalid config for stack "prod":\n  - microk8s-pipeline:registry.storage.bucket = "another-bucket": the registry\'s images are stored under storage.bucket "container-registry" (recorded by the last update)',
-      );
-      expect(shown).toContain('pulumi config set --path registry.allowReplaceFrom.storage.bucket "container-registry"');
-      expect(shown).toContain('  - microk8s-pipeline:registry.storage.rootDirectory = "/elsewhere": the registry\'s images are stored under storage.rootDirectory "/registry"');
-      expect(refused.steps).toEqual([]);
+    try {
+      for (const operation of ["preview", "up"] as const) {
+        const refused = await env.op(operation, "prod");
+        expect(refused.ok).toBe(false);
+        const shown = `${refused.stdout}\n${refused.error}`;
+        expect(shown).toContain(
+          'error: Invalid config for stack "prod":\n  - microk8s-pipeline:registry.storage.bucket = "another-bucket": the registry\'s images are stored under storage.bucket "container-registry" (recorded by the last update)',
+        );
+        expect(shown).toContain('pulumi config set --path registry.allowReplaceFrom.storage.bucket "container-registry"');
+        expect(shown).toContain('  - microk8s-pipeline:registry.storage.rootDirectory = "/elsewhere": the registry\'s images are stored under storage.rootDirectory "/registry"');
+        expect(refused.steps).toEqual([]);
+      }
+    } finally {
+      await set("bucket", "container-registry");
+      await set("rootDirectory", "/registry");
     }
-    await set("bucket", "container-registry");
-    await set("rootDirectory", "/registry");
     succeeded(await env.op("preview-no-changes", "prod"));
   }, 10 * MINUTES);
 
@@ -441,31 +444,34 @@ describe("prod on a filesystem volume: no config change or destroy loses the vol
     expect((await outputs(stack)).registryStorage).toEqual({ mode: "managed", namespace: ns, "storage.type": "filesystem", "storage.size": "20Gi", "storage.storageClass": "(cluster default)" });
   }, 15 * MINUTES);
 
-  test("a new size or namespace fails at preview, naming each key and the migration, before anything changes", async () => {
-    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "30Gi"]);
+  test("a new storage class or namespace fails at preview, naming each key and the migration, before anything changes", async () => {
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.storageClass", "standard"]);
     await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.namespace", "registry-elsewhere"]);
-    const refused = await env.op("preview", stack);
-    expect(refused.ok).toBe(false);
-    const shown = `${refused.stdout}\n${refused.error}`;
-    expect(shown).toContain(`error: Invalid config for stack "${stack}":\n  - microk8s-pipeline:registry.namespace = "registry-elsewhere": the registry's images are stored under namespace "container-registry"`);
-    expect(shown).toContain('  - microk8s-pipeline:registry.storage.size = "30Gi": the registry\'s images are stored under storage.size "20Gi" (recorded by the last update), and this change replaces the volume');
-    expect(shown).toContain("Copy the images first (skopeo sync --all, or regctl image copy");
-    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.namespace", ns]);
+    try {
+      const refused = await env.op("preview", stack);
+      expect(refused.ok).toBe(false);
+      const shown = `${refused.stdout}\n${refused.error}`;
+      expect(shown).toContain(`error: Invalid config for stack "${stack}":\n  - microk8s-pipeline:registry.namespace = "registry-elsewhere": the registry's images are stored under namespace "container-registry"`);
+      expect(shown).toContain('  - microk8s-pipeline:registry.storage.storageClass = "standard": the registry\'s images are stored under storage.storageClass "(cluster default)" (recorded by the last update), and this change replaces the volume');
+      expect(shown).toContain("Copy the images first (skopeo sync --all, or regctl image copy");
+    } finally {
+      await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.namespace", ns]);
+    }
   }, 10 * MINUTES);
 
-  test("the opt-in naming the old size lets the change through; the old claim is kept, not deleted", async () => {
+  test("the opt-in naming the old storage class lets the change through; the old claim is kept, not deleted", async () => {
     const [oldClaim] = await claimsIn(ns);
-    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.allowReplaceFrom.storage.size", "20Gi"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.allowReplaceFrom.storage.storageClass", "(cluster default)"]);
     const result = succeeded(await env.op("up", stack));
     expect(result.steps.filter((s) => s.type === "kubernetes:core/v1:PersistentVolumeClaim").map((s) => s.op)).toContain("replace");
     const claims = await claimsIn(ns);
     expect(claims).toHaveLength(2);
     expect(claims).toContain(oldClaim);
-    expect((await outputs(stack)).registryStorage["storage.size"]).toBe("30Gi");
+    expect((await outputs(stack)).registryStorage["storage.storageClass"]).toBe("standard");
     // Left in place, the opt-in names a value no longer recorded: it lets nothing else through.
-    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "40Gi"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.storageClass", "fast"]);
     expect((await env.op("preview", stack)).ok).toBe(false);
-    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.size", "30Gi"]);
+    await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.storageClass", "standard"]);
   }, 15 * MINUTES);
 
   test("destroy completes, says it kept the claim and its namespace, and keeps them with the images", async () => {
@@ -480,7 +486,7 @@ describe("prod on a filesystem volume: no config change or destroy loses the vol
 
   test("with storage.deleteOnDestroy, destroy deletes the volume and its namespace", async () => {
     // The README's removal of a kept volume, then a stack that asks destroy to delete it.
-    await env.kubectl.json(["delete", "namespace", ns, "--wait=true", "--timeout=120s"]).catch(() => undefined);
+    await env.kubectl.ok(["delete", "namespace", ns, "--wait=false"]);
     await eventually("the kept namespace to go", async () => ((await env.kubectl.namespaces()).includes(ns) ? undefined : true), 240, 500);
     await env.pulumiOk(["config", "set", "--path", "--stack", stack, "registry.storage.deleteOnDestroy", "true"]);
     succeeded(await env.op("up", stack));

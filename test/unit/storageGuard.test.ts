@@ -24,7 +24,6 @@ describe("what the guard records", () => {
 describe("what the guard refuses", () => {
   test.each([
     ["registry.namespace", filesystem(), filesystem({ namespace: "images" }), '"container-registry"'],
-    ["registry.storage.size", filesystem(), filesystem({}, { size: "40Gi" }), '"20Gi"'],
     ["registry.storage.storageClass", filesystem(), filesystem({}, { storageClass: "fast" }), '"(cluster default)"'],
     ["registry.storage.bucket", s3(), s3({ bucket: "other" }), '"images"'],
     ["registry.storage.rootDirectory", s3(), s3({ rootDirectory: "/v2" }), '"/registry"'],
@@ -49,6 +48,7 @@ describe("what the guard refuses", () => {
     ["settings that hold no image: the s3 registry's namespace, replicas, the addon's size", storageRecord(s3()), s3({}, { namespace: "registry-2", replicas: 3 })],
     ["the addon switched to SSH without disableOnDestroy", storageRecord(addon()), addon({ ssh: SSH })],
     ["the addon's size", storageRecord(addon()), addon({ size: "40Gi" })],
+    ["a larger filesystem volume (the claim expands in place)", storageRecord(filesystem()), filesystem({}, { size: "40Gi" })],
   ])("lets through %s", (_what, previous, after) => {
     expect(storageGuardProblems(previous, after)).toEqual([]);
   });
@@ -69,6 +69,11 @@ describe("what the guard refuses", () => {
     expect(storageGuardProblems(storageRecord(filesystem()), settings({ mode: "external", host: "r.example.invalid" }))).toHaveLength(1);
     const typeChange = storageGuardProblems(storageRecord(filesystem({ namespace: "images" })), s3({}, { namespace: "other" }));
     expect(typeChange.map((p) => p.split(" = ")[0])).toEqual(["microk8s-pipeline:registry.namespace", "microk8s-pipeline:registry.storage.type"]);
+  });
+
+  test("a smaller volume is refused whatever the opt-in: Kubernetes never shrinks a claim", () => {
+    const problems = storageGuardProblems(storageRecord(filesystem({}, { size: "40Gi" })), filesystem({ allowReplaceFrom: { storage: { size: "40Gi" } } }, { size: "20Gi" }));
+    expect(problems).toEqual([expect.stringMatching(/^microk8s-pipeline:registry\.storage\.size = "20Gi": is smaller than the volume's "40Gi" .*never shrinks a claim/)]);
   });
 
   test("a record read back keeps only string values", () => {

@@ -56,9 +56,10 @@ describe("a guarded change fails before any resource, naming the key and the opt
     expect(await registeredWith(registry, recordedS3)).toContain(TYPES.deployment);
   });
 
-  test("a filesystem size change is refused; the same stack unchanged passes", async () => {
+  test("a filesystem storage class change is refused; a larger size and the same stack unchanged pass", async () => {
     const recorded = (await evaluate("prod", { overrides: { registry: filesystemRegistry() } })).outputs.registryStorage as Record<string, string>;
-    await expect(registeredWith(filesystemRegistry({ size: "40Gi" }), recorded)).rejects.toThrow(/registry\.storage\.size = "40Gi"/);
+    await expect(registeredWith(filesystemRegistry({ storageClass: "fast" }), recorded)).rejects.toThrow(/registry\.storage\.storageClass = "fast"/);
+    expect(await registeredWith(filesystemRegistry({ size: "40Gi" }), recorded)).toContain(TYPES.pvc);
     expect(await registeredWith(filesystemRegistry(), recorded)).toContain(TYPES.pvc);
   });
 
