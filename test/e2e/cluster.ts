@@ -116,16 +116,19 @@ export class RegistryPodPlayer {
     const all = (await this.kubectl.items("deployments")).filter(isRegistry);
     const live = all.filter((d) => !d.metadata.deletionTimestamp).sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
     const deployments = live.length > 0 ? live.slice(0, 1) : all;
+    // The others stop first: the NodePort is one port, and the new registry must be able to bind it.
+    const serving = new Set(deployments.map((d) => `${d.metadata.namespace}/${d.metadata.name}`));
+    for (const [id, pod] of this.running) {
+      if (!serving.has(id)) {
+        await removeContainer(pod.container);
+        this.running.delete(id);
+      }
+    }
     const secrets = (await this.kubectl.items("secrets")).map(asRecorded);
-    const seen = new Set<string>();
     for (const deployment of deployments) {
       const id = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
-      // A Deployment being deleted keeps its pod until it is gone, as a kubelet would.
-      if (deployment.metadata.deletionTimestamp) {
-        if (this.running.has(id)) seen.add(id);
-        continue;
-      }
-      seen.add(id);
+      // A Deployment being deleted keeps its pod (if it runs) until it is gone, as a kubelet would.
+      if (deployment.metadata.deletionTimestamp) continue;
       const own = secrets.filter((s) => s.inputs.metadata.namespace === deployment.metadata.namespace);
       // Two list calls are not one snapshot: a Secret replaced in between is missing for a moment. The kubelet
       // would wait for it too; only a reference that stays missing is an error.
@@ -140,12 +143,6 @@ export class RegistryPodPlayer {
       const key = JSON.stringify([deployment.spec.template.spec, own.map((s) => [s.name, s.inputs.stringData])]);
       if (this.running.get(id)?.key === key) continue;
       await this.replace(id, deployment, own, key);
-    }
-    for (const [id, pod] of this.running) {
-      if (!seen.has(id)) {
-        await removeContainer(pod.container);
-        this.running.delete(id);
-      }
     }
   }
 

@@ -3,7 +3,7 @@
  * each operation loads `index.js` afresh, as `pulumi up` would. An Automation API inline program: the
  * engine needs no language host. Writes its result as JSON to RESULT_FILE (a pipe would lose the end of a
  * large result when the process exits, and the Automation API keeps handles open, so it must exit).
- *   node driver.js preview|preview-no-changes|up|up-refresh|refresh-clear-pending|destroy PROJECT_DIR STACK RESULT_FILE
+ *   node driver.js preview|preview-no-changes|up|up-refresh|destroy PROJECT_DIR STACK RESULT_FILE
  * With E2E_EVENTS_FILE set, each step's start and end is appended to that file as it happens, so a test can
  * act at a given step (kill the engine during a push).
  */
@@ -60,11 +60,6 @@ async function main(): Promise<DriverResult> {
       case "up":
       case "up-refresh": {
         const result = await stack.up({ ...common, diff: true, refresh: op === "up-refresh" });
-        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
-      }
-      case "refresh-clear-pending": {
-        // After a killed update: what the engine left pending is dropped from the state (the next up makes it again).
-        const result = await stack.refresh({ onOutput, color: "never", clearPendingCreates: true });
         return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
       }
       case "destroy": {

@@ -184,7 +184,7 @@ export class E2eEnvironment {
   }
 
   /** One stack operation through the driver, in a fresh process. */
-  async op(operation: "preview" | "preview-no-changes" | "up" | "up-refresh" | "refresh-clear-pending" | "destroy", stack: string): Promise<DriverResult> {
+  async op(operation: "preview" | "preview-no-changes" | "up" | "up-refresh" | "destroy", stack: string): Promise<DriverResult> {
     const driver = path.join(this.projectDir, "test", "e2e", "driver.js");
     const resultFile = path.join(this.root, `result-${process.hrtime.bigint()}.json`);
     const result = await run(process.execPath, [driver, operation, this.projectDir, stack, resultFile], { env: this.engineEnv(), cwd: this.projectDir, timeoutMs: 900_000 });

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ENV, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
 import { eventually } from "../integration/testEnv";
-import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, tempDir } from "../integration/testEnv";
+import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, run, tempDir } from "../integration/testEnv";
 import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
 import type { DriverResult } from "./driver";
 import { E2eEnvironment, succeeded } from "./harness";
@@ -501,6 +501,8 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
 
   // A prefix of its own in the bucket: what is served after the recovery was pushed by this stack alone.
   beforeAll(() => env.addStack(stack, "prod", (config) => void (config["microk8s-pipeline:registry"].storage.rootDirectory = "/prodkill")));
+  // Whatever the test saw, the next scenarios need the cluster (and NodePort 32000) back.
+  afterAll(async () => void (await env.op("destroy", stack)), 10 * MINUTES);
 
   test("a further up completes with no duplicate and no lost resource, and the image pushed before the kill is served", async () => {
     const events = path.join(env.root, "prodkill-events.jsonl");
@@ -526,13 +528,15 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "registry-managed" && e.phase === "done")).toBe(true);
     expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "app-web" && e.phase === "done")).toBe(false);
 
-    // The README's recovery with the file backend: the killed engine's lock goes, then a refresh drops the
-    // creates the kill left pending.
-    expect((await env.op("refresh-clear-pending", stack)).error).toContain("the stack is currently locked by 1 lock(s)");
-    await env.pulumiOk(["cancel", "--yes", "--stack", stack]);
-    succeeded(await env.op("refresh-clear-pending", stack));
-    const recovered = succeeded(await env.op("up", stack));
-    expect(recovered.steps.filter((s) => s.op === "delete" || s.op === "replace")).toEqual([]);
+    // The killed engine left its lock and pending creates: the README's recovery, scripts/recover.sh.
+    expect((await env.op("preview", stack)).error).toContain("the stack is currently locked by 1 lock(s)");
+    const pending = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack])).deployment.pending_operations ?? [];
+    expect(pending.length).toBeGreaterThan(0);
+    const recovered = await run("bash", [path.join(env.projectDir, "scripts", "recover.sh"), stack], { env: env.engineEnv(), cwd: env.projectDir });
+    expect({ code: recovered.code, stderr: recovered.stderr.split("\n").filter((l) => /error/i.test(l)) }).toEqual({ code: 0, stderr: [] });
+    expect(recovered.stdout).toContain(`recover: ${stack} has no pending operation left`);
+    const again = succeeded(await env.op("up", stack));
+    expect(again.steps.filter((s) => s.op === "delete" || s.op === "replace")).toEqual([]);
     const state = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack]));
     const urns: string[] = state.deployment.resources.map((r: { urn: string }) => r.urn);
     expect(urns.length).toBe(new Set(urns).size);
