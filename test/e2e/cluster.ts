@@ -159,7 +159,8 @@ export class RegistryPodPlayer {
     await dockerOk(declared.args);
     this.running.set(id, { key, container: declared.name });
     const health = `http://127.0.0.1:${debugPort}/debug/health`;
-    await eventually(`the registry for ${id}`, async () => ((await httpStatus(health)) === 200 ? true : undefined), 80);
+    // 60 s: a registry on S3 starts in about a second, but a loaded machine can stretch that a lot.
+    await eventually(`the registry for ${id}`, async () => ((await httpStatus(health)) === 200 ? true : undefined), 240);
   }
 
   private endpointFor(url: string): string {
