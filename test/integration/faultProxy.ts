@@ -42,7 +42,9 @@ export class FaultProxy {
       }
       const forward = () => {
         const out = http.request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+          // The client's Host header is kept, as a reverse proxy keeps it: the registry's upload Location then
+          // names the proxy, which registry-prune requires of it.
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
           (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
