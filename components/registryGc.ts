@@ -11,7 +11,7 @@ const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
  * How often the guard looks for a read-only registry that no live window holds: with the window's
  * 2-minute lease, a killed window leaves the registry writable again within about 7 minutes.
  */
-export const GUARD_SCHEDULE = "*/5 * * * *";
+const GUARD_SCHEDULE = "*/5 * * * *";
 
 /** The projected token, CA and namespace that kubectl reads in a pod that does not automount them. */
 const apiTokenVolume = {

@@ -54,7 +54,7 @@ async function uploadBlob(client: RegistryClient, repo: string, data: Buffer): P
   if (started.status !== 202 || !location) throw new RegistryError("http", `starting an upload to ${repo}: HTTP ${started.status}`, started.status);
   const url = new URL(location, client.baseUrl);
   // The upload URL comes from the registry: it must stay on the registry and in the repository's uploads.
-  if (url.origin !== new URL(client.baseUrl).origin || !url.pathname.startsWith(`/v2/${repo}/blobs/uploads/`)) {
+  if (!client.isOwnOrigin(url) || !url.pathname.startsWith(`/v2/${repo}/blobs/uploads/`)) {
     throw new RegistryError("bad-answer", `uploading to ${repo}: the registry's upload location ${JSON.stringify(location.slice(0, 80))} leaves /v2/${repo}/blobs/uploads/; nothing was deleted`);
   }
   url.searchParams.set("digest", digest);

@@ -59,7 +59,6 @@ const MAX_TOTAL_WAIT_MS = 60_000;
 /** Node's codes for a certificate it does not trust, or TLS spoken to a plain-HTTP server. */
 const TLS_PROBLEM = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL|EPROTO|ALTNAME/;
 const BODY_TOO_LARGE = "EBODYTOOLARGE";
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface Answer {
   status: number;
@@ -163,6 +162,11 @@ export class RegistryClient {
       request.on("error", (e) => settle({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
       request.end(body);
     });
+  }
+
+  /** Whether `url` (a next page, an upload location, both the registry's words) is on this registry. */
+  isOwnOrigin(url: URL): boolean {
+    return url.origin === new URL(this.baseUrl).origin;
   }
 
   /** Lets the process exit: keep-alive sockets would otherwise hold it open. */

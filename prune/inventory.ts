@@ -24,7 +24,7 @@ function nextPage(client: RegistryClient, first: string, link: string | null, vi
   if (!next) return undefined;
   const url = new URL(next, client.baseUrl);
   const path = url.pathname + url.search;
-  if (url.origin !== new URL(client.baseUrl).origin || url.pathname !== new URL(first, client.baseUrl).pathname) {
+  if (!client.isOwnOrigin(url) || url.pathname !== new URL(first, client.baseUrl).pathname) {
     throw new RegistryError("bad-answer", `${what}: the registry's next page ${JSON.stringify(next.slice(0, 80))} leaves ${new URL(first, client.baseUrl).pathname}; nothing was deleted`);
   }
   if (visited.has(path)) throw new RegistryError("bad-answer", `${what}: the registry's pagination came back to ${path}; nothing was deleted`);
@@ -97,11 +97,12 @@ function validDate(text: unknown): Date | undefined {
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
+/** The digests an index lists in `manifests` (its platform manifests, or a referrers list), each checked. */
+const manifestDigests = (index: unknown, what: string) => listField(index, "manifests", what).map((m) => checkedDigest((m as { digest?: unknown })?.digest, what));
+
 /** The platform manifests an index lists. */
 async function childrenOf(client: RegistryClient, repo: string, digest: string): Promise<string[]> {
-  const what = `reading ${repo}@${digest}`;
-  const index = await getJson(client, repo, `manifests/${digest}`, MANIFEST_ACCEPT);
-  return listField(index, "manifests", what).map((m) => checkedDigest((m as { digest?: unknown })?.digest, what));
+  return manifestDigests(await getJson(client, repo, `manifests/${digest}`, MANIFEST_ACCEPT), `reading ${repo}@${digest}`);
 }
 
 /** The referrers of one digest from the OCI 1.1 referrers API; undefined when the registry does not serve it. */
@@ -111,8 +112,7 @@ async function referrersVia(client: RegistryClient, repo: string, digest: string
   // A registry that serves the API never answers it 404 (distribution-spec 1.1): a 404 means no API.
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);
-  const index = registryJson(client.baseUrl, what, answer.body);
-  return listField(index, "manifests", what).map((m) => checkedDigest((m as { digest?: unknown })?.digest, what));
+  return manifestDigests(registryJson(client.baseUrl, what, answer.body), what);
 }
 
 /**

@@ -6,8 +6,8 @@ import { DOCKER_TAG } from "../lib/patterns";
 import { RegistryError } from "./http";
 
 /** Distribution's repository name grammar: lower-case path components joined by '/'. */
-export const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-export const REPOSITORY_NAME_MAX = 255;
+const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const REPOSITORY_NAME_MAX = 255;
 /** `algorithm:hex`, for the algorithms Distribution computes. */
 const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
