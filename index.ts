@@ -6,20 +6,23 @@ import { loadConfig } from "./config/load";
 import { guardStorage } from "./config/previousStorage";
 import { STORAGE_OUTPUT, storageRecord } from "./config/storageGuard";
 import { definedOnly } from "./lib/definedOnly";
+import { labelKubernetesObjects } from "./lib/stackLabel";
 
 // An async program, so the storage guard can read the last update's record before any resource exists.
 export = async () => {
   // Config is parsed and validated first: a bad value stops the program before any resource exists.
   const { config, secrets, builds } = loadConfig(__dirname);
   await guardStorage(config);
+  // Every Kubernetes object says which stack made it, so recovery after a killed up removes only this stack's.
+  const labelled: pulumi.ComponentResourceOptions = { transformations: [labelKubernetesObjects(pulumi.getStack())] };
 
-  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets });
+  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets }, labelled);
 
   // One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
   const namespaces: Record<string, AppNamespace> = Object.fromEntries(
     [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
       ns,
-      new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }),
+      new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }, labelled),
     ]),
   );
 
@@ -33,7 +36,7 @@ export = async () => {
         appSecret: secrets.appSecret,
         sign: secrets.signing,
         scan: config.scan,
-      }),
+      }, labelled),
   );
 
   // Stack outputs. A mode leaves some out (dev has no credentials, no UI, no S3 keys): an undefined

@@ -12,6 +12,8 @@ stack="${1:-}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
 kubectl=${KUBECTL:-kubectl}
 flags=(--stack "$stack" --non-interactive)
+# shellcheck source=lib/stack-label.sh
+. scripts/lib/stack-label.sh
 
 pulumi cancel --yes "${flags[@]}" >/dev/null
 # One line per pending Kubernetes create: URN, kubectl resource (Kind.version.group), namespace, name.
@@ -38,18 +40,36 @@ if [ "${#imports[@]}" -gt 0 ]; then
 fi
 pulumi refresh --yes --skip-preview "${flags[@]}" --clear-pending-creates
 
-# A create the engine had not yet recorded when it was killed leaves an object the state does not know.
-# Named here, never deleted: in the namespaces this stack manages, our objects that no resource of the state is.
-pulumi stack export "${flags[@]}" | node -e '
+# A create the engine had not yet recorded when it was killed leaves an object the state does not know, which
+# the next up would not adopt (it makes its own, under a new generated name). Only objects that carry this
+# stack's label are considered. Stateless ones are deleted; a claim or a namespace (they may hold images,
+# and the program retains them on delete) is only named, with the command that would remove it.
+known=$(pulumi stack export "${flags[@]}" | node -e '
   const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
-  const rs = d.resources ?? [];
-  const known = new Set(rs.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.id));
-  for (const ns of rs.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.id)) console.log(`${ns}\t${[...known].join(" ")}`);' |
-  while IFS=$'\t' read -r namespace known; do
-    for kind in deployments services secrets cronjobs serviceaccounts; do
-      for name in $("$kubectl" get "$kind" -n "$namespace" -l app.kubernetes.io/part-of=microk8s-pipeline,app.kubernetes.io/managed-by=pulumi -o 'jsonpath={.items[*].metadata.name}' 2>/dev/null); do
-        case " $known " in *" $namespace/$name "*) ;; *) echo "recover: $kind $namespace/$name is not in the state (created as the update was killed): remove it with: kubectl -n $namespace delete $kind $name" ;; esac
-      done
-    done
+  for (const r of d.resources ?? []) if (r.type.startsWith("kubernetes:") && r.id) console.log(r.id);')
+selector="microk8s-pipeline/stack=$(stack_label_value "$stack"),app.kubernetes.io/managed-by=pulumi"
+in_state() { grep -qxF -- "$1" <<<"$known"; }
+# One id per object, as the state writes it ("namespace/name", or "name" for a namespace); a failed listing
+# stops the script (set -e), it is never taken for none.
+ids() { "$kubectl" get "$@" -l "$selector" -o "jsonpath={range .items[*]}$id_path{\"\\n\"}{end}"; }
+id_path='{.metadata.namespace}/{.metadata.name}'
+for kind in deployments.apps services secrets cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
+  listed=$(ids "$kind" -A)
+  for id in $listed; do
+    in_state "$id" && continue
+    echo "recover: deleting $kind $id: this stack made it as the update was killed, and the state does not hold it"
+    "$kubectl" delete "$kind" "${id#*/}" -n "${id%%/*}" --wait=false >/dev/null
   done
+done
+listed=$(ids persistentvolumeclaims -A)
+for id in $listed; do
+  in_state "$id" && continue
+  echo "recover: kept persistentvolumeclaims $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: kubectl -n ${id%%/*} delete persistentvolumeclaims ${id#*/}"
+done
+id_path='{.metadata.name}'
+listed=$(ids namespaces)
+for id in $listed; do
+  in_state "$id" && continue
+  echo "recover: kept namespaces $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: kubectl delete namespaces $id"
+done
 echo "recover: $stack has no pending operation left; run the deploy again"

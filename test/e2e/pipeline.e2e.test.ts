@@ -496,6 +496,27 @@ describe("prod on a filesystem volume: no config change or destroy loses the vol
   }, 15 * MINUTES);
 });
 
+/** Objects as a killed create leaves them, in a namespace the interrupted stack has made by then. */
+function plantedOrphans(stack: string) {
+  const labels = (owner: string) => ({ "app.kubernetes.io/part-of": "microk8s-pipeline", "app.kubernetes.io/managed-by": "pulumi", "microk8s-pipeline/stack": owner });
+  const metadata = (name: string, owner: string) => ({ name, namespace: "container-registry", labels: labels(owner) });
+  const selector = { "app.kubernetes.io/name": "orphan-web" };
+  return {
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: metadata("orphan-web", stack),
+        spec: { replicas: 0, selector: { matchLabels: selector }, template: { metadata: { labels: selector }, spec: { containers: [{ name: "web", image: "orphan.invalid/web:1" }] } } },
+      },
+      { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: metadata("orphan-data", stack), spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+      { apiVersion: "v1", kind: "Secret", metadata: metadata("other-stack", "prod"), stringData: { key: "value" } },
+    ],
+  };
+}
+
 describe("an interrupted first up: SIGKILL during the image push, then the README's recovery", () => {
   const stack = "prodkill";
 
@@ -508,7 +529,7 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     await env.op("destroy", stack);
   }, 10 * MINUTES);
 
-  test("a further up completes with no duplicate in the state and no lost resource, the recovery names what the kill left outside the state, and the image pushed before the kill is served", async () => {
+  test("a further up completes with no duplicate in the state and no lost resource, the recovery removes what the kill left outside the state (keeping claims), and the image pushed before the kill is served", async () => {
     const events = path.join(env.root, "prodkill-events.jsonl");
     const driver = path.join(env.projectDir, "test", "e2e", "driver.js");
     const child = spawn(process.execPath, [driver, "up", env.projectDir, stack, path.join(env.root, "prodkill-result.json")], {
@@ -536,11 +557,23 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     expect(fs.readdirSync(path.join(env.root, "state", ".pulumi", "locks", "organization", "microk8s-pipeline", stack)).filter((f) => f.endsWith(".json"))).toHaveLength(1);
     const pending = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack])).deployment.pending_operations ?? [];
     expect(pending.length).toBeGreaterThan(0);
+    // What an unrecorded create leaves, planted so the test does not hang on the kill's timing: a Deployment
+    // of this stack (removed), a claim of this stack (kept and named), and a Secret of another stack (untouched).
+    const planted = path.join(env.root, "prodkill-orphans.json");
+    fs.writeFileSync(planted, JSON.stringify(plantedOrphans(stack)));
+    await env.kubectl.ok(["apply", "-f", planted]);
     const recovered = await recover();
     expect({ code: recovered.code, stderr: recovered.stderr.split("\n").filter((l) => /error/i.test(l)) }).toEqual({ code: 0, stderr: [] });
     expect(recovered.stdout).toContain(`recover: ${stack} has no pending operation left`);
     const halfCreated = pending.filter((op: any) => op.resource.type === "kubernetes:apps/v1:Deployment" && op.resource.inputs.metadata.namespace === "production");
     for (const op of halfCreated) expect(recovered.stdout).toContain(`recover: adopting Deployment.v1.apps production/${op.resource.inputs.metadata.name}, created before the kill`);
+    expect(recovered.stdout).toContain("recover: deleting deployments.apps container-registry/orphan-web: this stack made it as the update was killed, and the state does not hold it");
+    expect(recovered.stdout).toContain("recover: kept persistentvolumeclaims container-registry/orphan-data, which the state does not hold (it may hold images)");
+    expect(recovered.stdout).not.toContain("other-stack");
+    await eventually("the orphan Deployment's removal", async () => ((await env.kubectl.items("deployments", "container-registry")).some((d) => d.metadata.name === "orphan-web") ? undefined : true), 60);
+    expect((await env.kubectl.items("persistentvolumeclaims", "container-registry")).map((c) => c.metadata.name)).toContain("orphan-data");
+    expect((await env.kubectl.items("secrets", "container-registry")).map((c) => c.metadata.name)).toContain("other-stack");
+
     const again = succeeded(await env.op("up", stack));
     expect(again.steps.filter((s) => s.op === "delete" || s.op === "replace")).toEqual([]);
     const state = JSON.parse(await env.pulumiOk(["stack", "export", "--stack", stack]));
@@ -549,14 +582,10 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     expect(state.deployment.pending_operations ?? []).toEqual([]);
     const registries = (await env.kubectl.items("deployments", "container-registry")).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
     expect(registries).toHaveLength(1);
-    // The state holds one app Deployment. A create the engine had not yet recorded at the kill can leave a
-    // second object in the cluster: the recovery names each such object with the command that removes it.
+    // The cluster holds exactly the app Deployment of the state: whatever the kill left outside it is gone.
     const inState = state.deployment.resources.filter((r: { type: string; urn: string }) => r.type === "kubernetes:apps/v1:Deployment" && r.urn.endsWith("::app-web"));
     expect(inState).toHaveLength(1);
-    const orphans = (await env.kubectl.items("deployments", "production")).map((d) => `production/${d.metadata.name}`).filter((id) => id !== inState[0].id);
-    for (const id of orphans) {
-      expect(recovered.stdout).toContain(`recover: deployments ${id} is not in the state (created as the update was killed): remove it with: kubectl -n production delete deployments ${id.split("/")[1]}`);
-    }
+    expect((await env.kubectl.items("deployments", "production")).map((d) => `production/${d.metadata.name}`)).toEqual([inState[0].id]);
 
     const out = await outputs(stack);
     const auth = basicAuth(out.registryUsername, out.registryPassword);
