@@ -91,9 +91,16 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
         break;
       }
       case "external": {
+        const pull = s.pullUsername && secrets.registryPullPassword ? { username: s.pullUsername, password: secrets.registryPullPassword } : undefined;
+        if (s.username && !pull) {
+          pulumi.log.warn(
+            `registry.pullUsername is not set: the pull Secrets in app namespaces carry the push credential of ${s.username}, so any pod there can push and delete; set registry.pullUsername and the secret registryPullPassword (prod requires them)`,
+            this,
+          );
+        }
         this.credentials =
           s.username && secrets.registryPassword
-            ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host }, child)
+            ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host, pull }, child)
             : undefined;
         this.host = pulumi.output(s.host);
         // The same bounded wait as the other modes: an unreachable registry fails before the first push.

@@ -16,6 +16,8 @@ export interface RegistryCredentialsArgs {
    * credential. (Distribution's htpasswd auth has no per-user rights: see the README's security model.)
    */
   htpasswd?: { pullUsername: string; pullPassword?: pulumi.Input<string> };
+  /** For an external registry: the read-only user (and its password) the pull Secrets carry. */
+  pull?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
 }
 
 /**
@@ -29,7 +31,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
   public readonly htpasswd?: pulumi.Output<string>;
   /** `.dockerconfigjson` with the push user, for steps that write to the registry (signing). */
   public readonly pushDockerConfigJson: pulumi.Output<string>;
-  /** `.dockerconfigjson` for the `kubernetes.io/dockerconfigjson` pull Secrets (the pull user, when there is one). */
+  /** `.dockerconfigjson` for the `kubernetes.io/dockerconfigjson` pull Secrets: the pull user, but in dev external mode without one. */
   public readonly pullDockerConfigJson: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -49,7 +51,10 @@ export class RegistryCredentials extends pulumi.ComponentResource {
           .apply(([user, password, pullUser, pullPass, seed]) => htpasswdEntry(user, password, seed) + htpasswdEntry(pullUser, pullPass, seed)),
       );
       this.pullDockerConfigJson = config(args.htpasswd.pullUsername, pullPassword);
+    } else if (args.pull) {
+      this.pullDockerConfigJson = config(args.pull.username, args.pull.password);
     } else {
+      // Only a dev external registry without registry.pullUsername: config refuses it in prod.
       this.pullDockerConfigJson = this.pushDockerConfigJson;
     }
     this.registerOutputs({ username: this.username, password: this.password });

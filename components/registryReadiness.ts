@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { waitForRegistryScript } from "../lib/waitScript";
+import { basicAuthorization, waitForRegistryScript } from "../lib/waitScript";
 
 export interface RegistryReadinessArgs {
   /** `http(s)://host[:port]` as Docker on this machine reaches it. */
@@ -28,7 +28,9 @@ export function registryReadiness(name: string, args: RegistryReadinessArgs, opt
       update: script,
       interpreter: ["/bin/sh", "-c"],
       triggers: args.triggers,
-      environment: credentials ? { REGISTRY_AUTH: pulumi.secret(pulumi.interpolate`${credentials.username}:${credentials.password}`) } : undefined,
+      environment: credentials
+        ? { REGISTRY_AUTHORIZATION: pulumi.secret(pulumi.all([credentials.username, credentials.password]).apply(([u, p]) => basicAuthorization(u, p))) }
+        : undefined,
     },
     opts,
   );

@@ -1,12 +1,25 @@
 import { z } from "zod";
 import { DOCKER_TAG } from "../lib/patterns";
-import { looksLikeCredential } from "../lib/secretNames";
+import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
-import { dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema } from "./primitives";
+import { secretKeyFor } from "../lib/appEnv";
+import { dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema, urlPath } from "./primitives";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
-const tag = z.string().regex(DOCKER_TAG, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" });
-const probePath = z.string().regex(/^\/[^\s]*$/, { error: "must be an HTTP path starting with '/', such as /health" });
+/** The tags cosign and other OCI tools write beside an image (`sha256-<hex>.sig`): registry-prune keeps them with their image. */
+const ACCESSORY_TAG = /^sha256-[a-f0-9]{64}(\.[a-z]+)?$/;
+const tag = z
+  .string()
+  .regex(DOCKER_TAG, { error: "must be a Docker tag ([A-Za-z0-9_.-], at most 128, not starting with '.' or '-')" })
+  .refine((v) => !ACCESSORY_TAG.test(v), { error: "looks like a signature or attestation tag (sha256-<hex>.sig): choose a tag of your own" });
+const probePath = urlPath;
+
+/**
+ * The longest app name whose derived names fit: the Service is `app-<name>-<7 hex>` (the engine's
+ * auto-name), and a Service name is a DNS label of at most 63 characters.
+ */
+export const APP_NAME_MAX = 63 - "app-".length - "-1234567".length;
+const appName = dnsLabel.max(APP_NAME_MAX, { error: `must be at most ${APP_NAME_MAX} characters: the Service is named app-<name>-<7 hex>, at most 63` });
 
 
 const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) =>
@@ -34,7 +47,7 @@ const buildSchema = z.strictObject({
 
 const appSchema = z
   .strictObject({
-    name: dnsLabel,
+    name: appName,
     namespace: namespaceName.default("apps"),
     /** Build from source; the default when `image` is not set. */
     build: buildSchema.optional(),
@@ -75,16 +88,41 @@ const appSchema = z
     if (app.build && app.image) {
       ctx.addIssue({ code: "custom", path: ["image"], input: app.image, message: "cannot be set together with build: either build from source or deploy a prebuilt image" });
     }
-    for (const name of Object.keys(app.env)) {
+    for (const [name, value] of Object.entries(app.env)) {
       if (looksLikeCredential(name)) {
         ctx.addIssue({ code: "custom", path: ["env", name], input: "(hidden)", message: "looks like a credential: list it in secretEnv so it comes from a Secret" });
+      } else if (carriesUrlCredential(value)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["env", name],
+          input: "(hidden)",
+          message: "carries a password in a URL (scheme://user:password@host): list it in secretEnv and set it with pulumi config set --secret --path 'appSecrets.<app>.<NAME>'",
+        });
       }
       if (app.secretEnv.includes(name)) {
         ctx.addIssue({ code: "custom", path: ["env", name], input: "(hidden)", message: "is also in secretEnv; keep it in one place" });
       }
     }
+    for (const [name, value] of Object.entries(app.build?.args ?? {})) {
+      if (looksLikeCredential(name) || carriesUrlCredential(value)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["build", "args", name],
+          input: "(hidden)",
+          message:
+            "looks like a credential: a build arg is kept in the state and in the image's history; use a token-free package mirror, or build the image elsewhere and deploy it with apps[].image",
+        });
+      }
+    }
     if (new Set(app.secretEnv).size !== app.secretEnv.length) {
       ctx.addIssue({ code: "custom", path: ["secretEnv"], input: app.secretEnv, message: "must not list a name twice" });
+    }
+    const byKey = new Map<string, string>();
+    for (const name of new Set(app.secretEnv)) {
+      const key = secretKeyFor(name);
+      const other = byKey.get(key);
+      if (other) ctx.addIssue({ code: "custom", path: ["secretEnv"], input: name, message: `${other} and ${name} would share the Secret key ${key}; rename one` });
+      byKey.set(key, name);
     }
   })
   .transform((app) => ({ ...app, build: app.image ? undefined : (app.build ?? buildSchema.parse({})) }));
@@ -141,7 +179,10 @@ export const imagesSchema = z
     /** The vulnerability gate (the chapter's Trivy step). */
     scan: scanSchema,
     /** Moving tags pushed next to the primary one; defaults to latest in dev and stable in prod. */
-    extraTags: z.array(tag).optional(),
+    extraTags: z
+      .array(tag)
+      .refine((tags) => new Set(tags).size === tags.length, { error: "must not list a tag twice" })
+      .optional(),
   })
   .prefault({});
 

@@ -48,6 +48,28 @@ function unknownKeyProblems(): string[] {
 
 const rawValue = (key: string) => pulumi.runtime.getConfig(`${PROJECT}:${key}`);
 
+/**
+ * Whether the engine handed `key` over as a secret (`pulumi config set --secret`, encrypted in the stack
+ * file). The SDK keeps the list of secret keys but exports its reader only internally; without it, every
+ * value counts as plaintext, so a changed SDK fails loudly instead of letting plaintext through.
+ */
+function isStoredAsSecret(key: string): boolean {
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  return runtimeConfig.isConfigSecret?.(`${PROJECT}:${key}`) ?? false;
+}
+
+/** Secret config written in plaintext (set without --secret) is refused: it sits readable in Pulumi.<stack>.yaml. */
+function plaintextSecretProblems(): string[] {
+  const how: Record<string, string> = {
+    sshPrivateKey: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519",
+    cosignPrivateKey: "pulumi config set --secret cosignPrivateKey < cosign.key",
+    appSecrets: "pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE (for each value)",
+  };
+  return [...SECRET_KEYS, "appSecrets"]
+    .filter((key) => rawValue(key) !== undefined && !isStoredAsSecret(key))
+    .map((key) => `${PROJECT}:${key} = (hidden): is stored unencrypted in the stack file; remove it (pulumi config rm ${key}) and set it again with: ${how[key] ?? `pulumi config set --secret ${key} ...`}`);
+}
+
 function readSecrets(config: pulumi.Config): PipelineSecrets {
   const secrets: PipelineSecrets = {};
   for (const key of SECRET_KEYS) {
@@ -88,6 +110,12 @@ function secretProblems(config: PipelineConfig): string[] {
   }
   if (registry.mode === "external" && registry.username && !has("registryPassword")) {
     problems.push(`${PROJECT}:registryPassword = (not set): required with registry.username in external mode; set it with: pulumi config set --secret registryPassword ...`);
+  }
+  if (registry.mode === "external" && registry.pullUsername && !has("registryPullPassword")) {
+    problems.push(`${PROJECT}:registryPullPassword = (not set): required with registry.pullUsername in external mode; set it with: pulumi config set --secret registryPullPassword ...`);
+  }
+  if (registry.mode === "external" && !registry.pullUsername && has("registryPullPassword")) {
+    problems.push(`${PROJECT}:registryPullPassword = (hidden): is used only with registry.pullUsername, which is not set; set registry.pullUsername to its user, or remove it`);
   }
   for (const key of ["registryPassword", "registryPullPassword"]) {
     if (registry.mode === "managed" && Buffer.byteLength(rawValue(key) ?? "") > BCRYPT_MAX_BYTES) {
@@ -152,7 +180,7 @@ export function loadConfig(projectDir: string): LoadedConfig {
     throw error;
   }
   const { plans, problems } = buildPlans(config, projectDir);
-  const all = [...unknown, ...secretProblems(config), ...problems];
+  const all = [...unknown, ...plaintextSecretProblems(), ...secretProblems(config), ...problems];
   if (all.length > 0) throw new ConfigError(stack, all);
   const secrets = readSecrets(pulumiConfig);
   if (config.sign && secrets.cosignPrivateKey && secrets.cosignPassword) {

@@ -4,6 +4,7 @@ import type { TagStrategy } from "../lib/tags";
 import { AppSettings, appsSchema, imagesSchema, ScanSettings, tagStrategySchema } from "./appsSchema";
 import * as semver from "semver";
 import { isDigestPinned } from "../lib/imageRef";
+import { EXPOSE_ANNOTATION, REGISTRY_NODE_PORT } from "../lib/patterns";
 import { ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
 
 export const PROJECT = "microk8s-pipeline";
@@ -105,10 +106,37 @@ function namespaceRules(registry: RegistrySettings, apps: AppSettings[]): string
   );
 }
 
+/** Prod registries: no one in without credentials, in any mode. */
+function prodAuthRules(registry: RegistrySettings): string[] {
+  if (registry.mode === "microk8s-addon") {
+    return [
+      `${PROJECT}:registry.mode = "microk8s-addon": the MicroK8s registry addon has no auth (anyone reaching port 32000 can push and delete); in prod use registry.mode managed (htpasswd auth) or external with registry.username`,
+    ];
+  }
+  if (registry.mode !== "external") return [];
+  if (!registry.username) {
+    return [`${PROJECT}:registry.username = (not set): a prod registry must have auth; set registry.username and the secret registryPassword, and registry.pullUsername with the secret registryPullPassword`];
+  }
+  if (!registry.pullUsername) {
+    return [
+      `${PROJECT}:registry.pullUsername = (not set): in prod the pull Secrets in app namespaces carry a read-only credential of their own, never the push one; create a pull-only user in ${registry.host}, then set registry.pullUsername and pulumi config set --secret registryPullPassword ...`,
+    ];
+  }
+  return [];
+}
+
+/** The registry NodePort the mandatory service-exposure policy lets through without the expose annotation. */
+function prodNodePortRules(registry: RegistrySettings): string[] {
+  if (registry.mode !== "managed" || registry.nodePort === REGISTRY_NODE_PORT) return [];
+  return [
+    `${PROJECT}:registry.nodePort = ${registry.nodePort}: must be ${REGISTRY_NODE_PORT} in prod, the one NodePort the mandatory service-exposure policy accepts without the ${EXPOSE_ANNOTATION} annotation`,
+  ];
+}
+
 /** A prod registry has auth, and every third-party image it runs is pinned by digest. */
 function prodRegistryRules(registry: RegistrySettings): string[] {
-  if (registry.mode !== "managed") return [];
-  const problems: string[] = [];
+  if (registry.mode !== "managed") return prodAuthRules(registry);
+  const problems: string[] = prodNodePortRules(registry);
   if (!registry.auth.enabled) {
     problems.push(`${PROJECT}:registry.auth.enabled = false: a prod registry must have auth (anyone reaching the NodePort could push and delete)`);
   }

@@ -1,11 +1,17 @@
 import { z } from "zod";
-import { DNS_LABEL, IMAGE_REF } from "../lib/patterns";
+import { parse as parseImage } from "../lib/imageRef";
+import { DNS_LABEL, DOCKER_TAG, IMAGE_REF } from "../lib/patterns";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
 /** Zod types the schemas share: names, quantities, resources, addresses. */
 export const dnsLabel = z.string().regex(DNS_LABEL, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 
-export const imageReference = (example: string) => z.string().regex(IMAGE_REF, { error: `must be an image reference such as ${example}` });
+/** An image reference; a `:` must be followed by a tag (`registry:` and `repo:@sha256:...` are refused). */
+export const imageReference = (example: string) =>
+  z
+    .string()
+    .regex(IMAGE_REF, { error: `must be an image reference such as ${example}` })
+    .refine((v) => parseImage(v).tag === undefined || DOCKER_TAG.test(parseImage(v).tag ?? ""), { error: `has an empty or invalid tag after ':'; write it as ${example}` });
 
 /** Namespaces Kubernetes runs itself: the program never creates, labels or deletes them. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
@@ -23,10 +29,48 @@ export const labelValue = (what: string) =>
       error: `must fit a Kubernetes label value ([A-Za-z0-9_.-], starting and ending alphanumeric; no '+'), as the ${what} label carries it`,
     });
 
-/** A Kubernetes memory or storage quantity (`128Mi`, `20Gi`). */
-export const bytes = z.string().refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` });
-/** A Kubernetes CPU quantity (`100m`, `1`). */
-export const cpu = z.string().refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` });
+/** A Kubernetes memory or storage quantity (`128Mi`, `20Gi`), above zero. */
+export const bytes = z
+  .string()
+  .refine((v) => parseBytes(v) !== undefined, { error: `must be ${BYTES_ALLOWED}` })
+  .refine((v) => (parseBytes(v) ?? 1) > 0, { error: "must be above zero" });
+/** A Kubernetes CPU quantity (`100m`, `1`), above zero. */
+export const cpu = z
+  .string()
+  .refine((v) => parseMillicores(v) !== undefined, { error: `must be ${CPU_ALLOWED}` })
+  .refine((v) => (parseMillicores(v) ?? 1) > 0, { error: "must be above zero" });
+
+/**
+ * Free text that reaches a web page, a header or a shell (the UI title, the auth realm): printable,
+ * at most 100 characters, and none of the characters that would need escaping there.
+ */
+export const plainText = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: `must be a non-empty ${what}` })
+    .max(100, { error: `must be at most 100 characters` })
+    .regex(/^[^\x00-\x1f\x7f-\x9f<>"'`$\\]*$/, { error: "must be printable text without any of < > \" ' ` $ \\" });
+
+/** An HTTP path as a URL carries it: `/`, then RFC 3986 path characters and %-escapes, an optional query. */
+export const urlPath = z
+  .string()
+  .regex(/^\/([A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(\?([A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/, {
+    error: "must be a URL path starting with '/', such as /health (spaces and other characters %-escaped)",
+  });
+
+/**
+ * An S3 bucket name by S3's rules: 3-63 of lower-case letters, digits, '.' and '-', starting and ending with
+ * a letter or digit, no '..' (nor '.-' or '-.'), not an IP address, none of the reserved prefixes and suffixes.
+ */
+export const s3BucketName = z
+  .string({ error: "is required with s3 storage: the bucket that holds the blobs" })
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name (3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)" })
+  .refine((v) => !/\.\.|\.-|-\./.test(v), { error: "must not have '..', '.-' or '-.' (S3 bucket naming rules)" })
+  .refine((v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), { error: "must not look like an IP address (S3 bucket naming rules)" })
+  .refine((v) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(v) && !/(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.test(v), {
+    error: "must not use a prefix or suffix S3 reserves (xn--, sthree-, -s3alias, --ol-s3, ...)",
+  });
 export const nonEmpty = (what: string) => z.string().trim().min(1, { error: `must be a non-empty ${what}` });
 /** `host[:port]` as Docker names a registry, with the port in range. */
 export const hostPort = z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
 import { isFloating } from "../lib/imageRef";
-import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, resourcesSchema } from "./primitives";
+import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
 import { parseBytes } from "../lib/quantity";
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
@@ -15,6 +15,9 @@ export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
 /** Any image with a shell and kubectl works; this one is pinned. */
 export const DEFAULT_KUBECTL_IMAGE = "alpine/k8s:1.31.4";
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/** An optional port (undefined: none given) within 1-65535. */
+const portInRange = (port: string | undefined) => port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
 
 const imageRef = imageReference("registry:2.8.3")
   .refine((v) => !isFloating(v), {
@@ -82,18 +85,21 @@ const filesystemStorage = z.strictObject({
 
 const s3Storage = z.strictObject({
   type: z.literal("s3"),
-  bucket: z.string({ error: "is required with s3 storage: the bucket that holds the blobs" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: "must be an S3 bucket name (3-63 lower-case letters, digits, '.' and '-')",
-  }),
+  bucket: s3BucketName,
   region: nonEmpty("region").default("us-east-1"),
   /** MinIO or another S3-compatible endpoint; with it set, 2.8 uses path-style addressing. */
   regionEndpoint: z
     .string()
     .regex(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/, { error: "must be a URL with its scheme, such as http://minio.minio.svc:9000" })
+    .refine((v) => portInRange(/:([0-9]+)\/?$/.exec(v.replace(/^https?:\/\//, ""))?.[1]), { error: "must have a port in 1-65535" })
     .optional(),
   secure: z.boolean().default(true),
   v4auth: z.boolean().default(true),
-  rootDirectory: z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /registry" }).optional(),
+  rootDirectory: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /registry" })
+    .refine((v) => !v.split("/").some((segment) => segment === ".." || segment === "."), { error: "must not have '.' or '..' segments: the prefix is used as written" })
+    .optional(),
 });
 
 /** The joxit web UI (managed mode). */
@@ -101,7 +107,7 @@ const uiSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     image: imageRef.default(DEFAULT_UI_IMAGE),
-    title: nonEmpty("title").default("Private registry"),
+    title: plainText("title").default("Private registry"),
     deleteImages: z.boolean().default(false),
     resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
   })
@@ -145,7 +151,7 @@ const managedSchema = z
         username: nonEmpty("user name")
           .regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" })
           .default("registry"),
-        realm: nonEmpty("realm").default("Registry Realm"),
+        realm: plainText("realm").default("Registry Realm"),
         /** The user the pull Secrets in app namespaces carry; its password is secret registryPullPassword, or generated. */
         pullUsername: nonEmpty("user name")
           .regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" })
@@ -178,14 +184,28 @@ const managedSchema = z
     }
   });
 
-const externalSchema = z.strictObject({
+const externalSchema = z
+  .strictObject({
   mode: z.literal("external"),
   host: hostPort,
   /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
   username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
+  /**
+   * The read-only user the pull Secrets in app namespaces carry; its password is secret config
+   * registryPullPassword. Required in prod; in dev, without it the pull Secrets carry the push credential.
+   */
+  pullUsername: z.string().regex(/^[^:\s]+$/, { error: "must be a user name without ':' or spaces" }).optional(),
   readiness: readinessSchema,
   allowReplaceFrom: allowReplaceFromSchema,
-});
+  })
+  .superRefine((r, ctx) => {
+    if (r.pullUsername !== undefined && !r.username) {
+      ctx.addIssue({ code: "custom", path: ["pullUsername"], input: r.pullUsername, message: "needs registry.username: a pull user for an anonymous registry has nothing to add" });
+    }
+    if (r.pullUsername !== undefined && r.pullUsername === r.username) {
+      ctx.addIssue({ code: "custom", path: ["pullUsername"], input: r.pullUsername, message: "must differ from username: pulls get a credential of their own" });
+    }
+  });
 
 export const REGISTRY_MODES = ["microk8s-addon", "managed", "external"] as const;
 

@@ -11,3 +11,8 @@ export const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** The annotation that says a Service is meant to be reachable from outside the cluster (apps[].service.expose). */
 export const EXPOSE_ANNOTATION = "microk8s-pipeline/expose";
+/**
+ * The registry's conventional NodePort (the addon's and the managed registry's default): the one NodePort
+ * the service-exposure policy lets through without the expose annotation, so prod config requires it.
+ */
+export const REGISTRY_NODE_PORT = 32000;

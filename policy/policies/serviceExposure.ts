@@ -1,10 +1,8 @@
 import type { EnforcementLevel, ResourceValidationPolicy } from "@pulumi/policy";
 
-import { EXPOSE_ANNOTATION } from "../../lib/patterns";
+import { EXPOSE_ANNOTATION, REGISTRY_NODE_PORT } from "../../lib/patterns";
 
-export { EXPOSE_ANNOTATION };
-/** The registry's conventional NodePort (the addon's and the managed registry's default). */
-export const REGISTRY_NODE_PORT = 32000;
+export { EXPOSE_ANNOTATION, REGISTRY_NODE_PORT };
 
 /** Nothing is exposed on the nodes or a load balancer by accident. */
 export function serviceExposure(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {

@@ -247,7 +247,7 @@ describe("bad app config registers nothing", () => {
     ["a build network that is no network name", "dev", (a: any) => ({ ...a, build: { context: "app", network: "host; rm" } }), 'apps.0.build.network = "host; rm": must be a Docker network name'],
     ["a port out of range", "dev", (a: any) => ({ ...a, port: 70000 }), "apps.0.port = 70000: must be a port in 1-65535"],
     ["both build and image", "dev", (a: any) => ({ ...a, image: "localhost:32000/dev/web:1.0.0" }), "apps.0.image = \"localhost:32000/dev/web:1.0.0\": cannot be set together with build"],
-    ["a probe path without a leading /", "dev", (a: any) => ({ ...a, probes: { liveness: { path: "health" } } }), 'apps.0.probes.liveness.path = "health": must be an HTTP path starting with \'/\''],
+    ["a probe path without a leading /", "dev", (a: any) => ({ ...a, probes: { liveness: { path: "health" } } }), 'apps.0.probes.liveness.path = "health": must be a URL path starting with \'/\''],
     ["a credential in plain env", "dev", (a: any) => ({ ...a, env: { DB_PASSWORD: "x" } }), "apps.0.env.DB_PASSWORD = \"(hidden)\": looks like a credential"],
     ["a prebuilt image by tag in prod", "prod", ({ build: _b, ...a }: any) => ({ ...a, image: "localhost:32000/production/web:1.0.0" }), "apps.0.image = \"localhost:32000/production/web:1.0.0\": a prebuilt image in prod must be pinned by digest"],
   ])("%s", async (_what, stack, change, message) => {

@@ -323,20 +323,41 @@ describe("managed registry variants", () => {
 
   test("external mode creates no registry objects, only the same bounded wait (over https, with the credentials)", async () => {
     const run = await evaluate("prod", {
-      overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
-      secrets: { registryPassword: "external-password" },
+      overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci", pullUsername: "ci-pull" } },
+      secrets: { registryPassword: "external-password", registryPullPassword: "external-pull-password" },
     });
     expect(run.resources.filter((r) => r.custom && r.name.startsWith("registry")).map((r) => r.name)).toEqual(["registry-ready"]);
     const ready = find(run.resources, TYPES.localCommand, "registry-ready");
     expect(ready.inputs.create).toContain("'https://registry.example.invalid:5000/v2/'");
-    expect(ready.inputs.environment.REGISTRY_AUTH).toBe("ci:external-password");
-    expect(isSecretAt(ready, "environment.REGISTRY_AUTH")).toBe(true);
+    expect(ready.inputs.environment.REGISTRY_AUTHORIZATION).toBe(`Basic ${Buffer.from("ci:external-password").toString("base64")}`);
+    expect(isSecretAt(ready, "environment.REGISTRY_AUTHORIZATION")).toBe(true);
     expect(find(run.resources, TYPES.image, "app-web-image").dependsOn).toContain("registry-ready");
     expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
     expect(run.outputs.registryUsername).toBe("ci");
     expect(run.secretOutputs.has("registryPassword")).toBe(true);
     // An external registry is expected to serve TLS: the moving tag's digest is read over https://.
     expect(find(run.resources, "docker:index/registryImage:RegistryImage", "-push-stable").inputs.authConfig.address).toBe("https://registry.example.invalid:5000");
+    // The app namespace's pull Secret carries the pull user only.
+    const pull = JSON.parse(find(run.resources, TYPES.secret, "-registry-pull").inputs.stringData[".dockerconfigjson"]);
+    expect(Buffer.from(pull.auths["registry.example.invalid:5000"].auth, "base64").toString()).toBe("ci-pull:external-pull-password");
+  });
+
+  test("external mode in dev without pullUsername: the pull Secrets reuse the push credential, and the program says so", async () => {
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    const logged = jest.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      const run = await evaluate("dev", {
+        overrides: { registry: { mode: "external", host: "registry.example.invalid:5000", username: "ci" } },
+        secrets: { registryPassword: "external-password" },
+      });
+      const pull = JSON.parse(find(run.resources, TYPES.secret, "-registry-pull").inputs.stringData[".dockerconfigjson"]);
+      expect(Buffer.from(pull.auths["registry.example.invalid:5000"].auth, "base64").toString()).toBe("ci:external-password");
+      const printed = [...warn.mock.calls, ...logged.mock.calls].map((c) => c.join(" ")).join("\n");
+      expect(printed).toContain("registry.pullUsername is not set: the pull Secrets in app namespaces carry the push credential of ci");
+    } finally {
+      warn.mockRestore();
+      logged.mockRestore();
+    }
   });
 });
 

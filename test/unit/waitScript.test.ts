@@ -1,7 +1,8 @@
 import { execFile } from "child_process";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { waitForRegistryScript } from "../../lib/waitScript";
+import { basicAuthorization, waitForRegistryScript } from "../../lib/waitScript";
+import { carrying, watchCmdlines } from "../cmdlineWatch";
 
 function listen(status: number): Promise<http.Server> {
   const server = http.createServer((_req, res) => res.writeHead(status).end("{}"));
@@ -43,22 +44,28 @@ describe("waitForRegistryScript", () => {
     }
   });
 
-  test("authenticated, it waits for a registry that accepts $REGISTRY_AUTH: 401 (old htpasswd) is not ready", async () => {
-    // Answers 401 until the new credential is live (the third request), as a restarting registry would.
+  test("authenticated, it waits for a registry that accepts $REGISTRY_AUTHORIZATION: 401 (old htpasswd) is not ready; the credential is on no command line", async () => {
+    // Answers 401 until the new credential is live (the third request), as a restarting registry would; each
+    // answer takes 300 ms, so the command-line watch sees every curl.
     let requests = 0;
     const server = http.createServer((req, res) => {
       requests++;
-      res.writeHead(requests >= 3 && req.headers.authorization === `Basic ${Buffer.from("ci:new-pass").toString("base64")}` ? 200 : 401).end("{}");
+      const status = requests >= 3 && req.headers.authorization === `Basic ${Buffer.from("ci:new-pass").toString("base64")}` ? 200 : 401;
+      setTimeout(() => res.writeHead(status).end("{}"), 300);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const port = (server.address() as AddressInfo).port;
       const script = waitForRegistryScript(`http://127.0.0.1:${port}`, 5, 1, "hint", { authenticated: true });
       expect(script).not.toContain("new-pass");
-      const run = await runScript(script, { REGISTRY_AUTH: "ci:new-pass" });
+      const watch = watchCmdlines();
+      const run = await runScript(script, { REGISTRY_AUTHORIZATION: basicAuthorization("ci", "new-pass") });
+      const lines = await watch.stop();
       expect(run.status).toBe(0);
       expect(run.stdout).toContain("answered 200 after 3 attempt(s)");
-      const failed = await runScript(waitForRegistryScript(`http://127.0.0.1:${port}`, 2, 1, "hint", { authenticated: true }), { REGISTRY_AUTH: "ci:old-pass" });
+      expect(lines.filter((l) => l.startsWith("curl ")).length).toBeGreaterThan(0);
+      expect(carrying(lines, ["new-pass", basicAuthorization("ci", "new-pass").split(" ")[1]])).toEqual([]);
+      const failed = await runScript(waitForRegistryScript(`http://127.0.0.1:${port}`, 2, 1, "hint", { authenticated: true }), { REGISTRY_AUTHORIZATION: basicAuthorization("ci", "old-pass") });
       expect(failed.status).toBe(1);
       expect(failed.stderr).toContain("did not answer 200 with the push credentials after 2 attempts");
     } finally {
