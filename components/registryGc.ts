@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcSettings } from "../config/registrySchema";
+import { gcAccountsCondition, gcAdmissionValidations } from "../lib/gcAdmission";
 import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript } from "../lib/gcScript";
 import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
@@ -97,6 +98,39 @@ export class RegistryGc extends pulumi.ComponentResource {
       child,
     );
 
+    // RBAC lets a patch change anything in the Deployment; this admission policy narrows the two accounts
+    // to the switch annotation and the lease (lib/gcAdmission.ts).
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-switch-only`,
+      {
+        metadata: { labels },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: { resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["deployments"] }] },
+          matchConditions: [
+            {
+              name: "gc-accounts",
+              expression: pulumi.all([args.namespace, account.metadata.name, guardAccount.metadata.name]).apply(([ns, a, g]) => gcAccountsCondition(ns, [a, g])),
+            },
+          ],
+          validations: gcAdmissionValidations(),
+        },
+      },
+      child,
+    );
+    const binding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-switch-only`,
+      {
+        metadata: { labels },
+        spec: {
+          policyName: policy.metadata.name,
+          validationActions: ["Deny"],
+          matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.namespace } } },
+        },
+      },
+      child,
+    );
+
     const script = pulumi.all([args.namespace, args.deploymentName]).apply(([ns, deployment]) => gcWindowScript(ns, deployment));
     const windowMount = { name: "window", mountPath: GC_WINDOW_DIR };
     const cronJob = new k8s.batch.v1.CronJob(
@@ -141,7 +175,7 @@ export class RegistryGc extends pulumi.ComponentResource {
           },
         },
       },
-      child,
+      { ...child, dependsOn: [binding] },
     );
 
     const guardScript = pulumi.all([args.namespace, args.deploymentName]).apply(([ns, deployment]) => gcGuardScript(ns, deployment));
@@ -173,7 +207,7 @@ export class RegistryGc extends pulumi.ComponentResource {
           },
         },
       },
-      child,
+      { ...child, dependsOn: [binding] },
     );
     this.cronJobName = cronJob.metadata.name;
     this.guardCronJobName = guard.metadata.name;

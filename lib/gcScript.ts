@@ -13,9 +13,16 @@ import { DNS_LABEL } from "./patterns";
  * children of multi-platform indexes (distribution#3178).
  */
 export const READONLY_ENV = "REGISTRY_STORAGE_MAINTENANCE_READONLY";
+/**
+ * The switch: a pod-template annotation that the registry container reads as READONLY_ENV through the
+ * downward API. The GC accounts may change this annotation and nothing else of the pod template (the
+ * admission policy in components/registryGc.ts), so they can roll the registry but never change what it
+ * runs or mounts.
+ */
+export const READONLY_ANNOTATION = "microk8s-pipeline/registry-readonly";
 export const READONLY_VALUE = '{"enabled":true}';
 /**
- * What the registry's template declares: the program owns the variable, so \`pulumi up --refresh\` sees a
+ * What the registry's template declares: the program owns the annotation, so \`pulumi up --refresh\` sees a
  * window's change to it as drift and puts it back. The window and the guard flip its value, never remove it.
  */
 export const WRITABLE_VALUE = '{"enabled":false}';
@@ -47,7 +54,11 @@ function checkedNames(namespace: string, deployment: string): void {
 
 /** One `get` of the registry Deployment, so what the script reads of it is one snapshot. */
 const readDeployment = (k: string, target: string, jsonpath: string) => `${k} get ${target} -o 'jsonpath=${jsonpath}'`;
-const READONLY_PATH = `{.spec.template.spec.containers[0].env[?(@.name=="${READONLY_ENV}")].value}`;
+const READONLY_PATH = `{.spec.template.metadata.annotations.${READONLY_ANNOTATION}}`;
+
+/** The one change the GC accounts may make to the pod template: the switch annotation to `value`. */
+const switchTo = (k: string, target: string, value: string) =>
+  `${k} patch ${target} --type=merge -p '${JSON.stringify({ spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: value } } } } })}'`;
 const LEASE_PATH = `{.metadata.annotations.${LEASE_ANNOTATION}}`;
 
 /**
@@ -95,7 +106,7 @@ export function gcWindowScript(namespace: string, deployment: string, dir = GC_W
     "  status=$?",
     '  [ -z "$renewer" ] || kill "$renewer" 2>/dev/null || true',
     `  [ -e ${dir}/readonly ] || touch ${dir}/abort`,
-    `  ${k} set env ${target} '${READONLY_ENV}=${WRITABLE_VALUE}' || status=1`,
+    `  ${switchTo(k, target, WRITABLE_VALUE)} || status=1`,
     `  ${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
     `  ${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s || status=1`,
     '  echo "registry read-only mode off"',
@@ -108,7 +119,7 @@ export function gcWindowScript(namespace: string, deployment: string, dir = GC_W
     "lease",
     `( while sleep ${timeouts.renewSeconds}; do lease || true; done ) >/dev/null 2>&1 &`,
     "renewer=$!",
-    `${k} set env ${target} '${READONLY_ENV}=${READONLY_VALUE}'`,
+    switchTo(k, target, READONLY_VALUE),
     `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
     ...waitForOldPods(k, target, timeouts.rolloutSeconds),
     'echo "registry is read-only; collecting garbage"',
@@ -136,7 +147,7 @@ export function gcGuardScript(namespace: string, deployment: string, timeouts: P
     'case "$expires" in *[!0-9]* | "") expires=0 ;; esac',
     'if [ "$now" -lt "$expires" ]; then echo "a GC window holds read-only until $expires"; exit 0; fi',
     'echo "registry left read-only by a GC window that is gone (lease expired at $expires): switching read-only off"',
-    `${k} set env ${target} '${READONLY_ENV}=${WRITABLE_VALUE}'`,
+    switchTo(k, target, WRITABLE_VALUE),
     `${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
     `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
     'echo "registry read-only mode off"',

@@ -67,6 +67,14 @@ for id in $listed; do
   echo "recover: kept persistentvolumeclaims $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: kubectl -n ${id%%/*} delete persistentvolumeclaims ${id#*/}"
 done
 id_path='{.metadata.name}'
+for kind in validatingadmissionpolicybindings.admissionregistration.k8s.io validatingadmissionpolicies.admissionregistration.k8s.io; do
+  listed=$(ids "$kind")
+  for id in $listed; do
+    in_state "$id" && continue
+    echo "recover: deleting $kind $id: this stack made it as the update was killed, and the state does not hold it"
+    "$kubectl" delete "$kind" "$id" --wait=false >/dev/null
+  done
+done
 listed=$(ids namespaces)
 for id in $listed; do
   in_state "$id" && continue

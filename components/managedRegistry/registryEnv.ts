@@ -1,5 +1,5 @@
 import type { ManagedSettings } from "../../config/registrySchema";
-import { READONLY_ENV, WRITABLE_VALUE } from "../../lib/gcScript";
+import { READONLY_ANNOTATION, READONLY_ENV } from "../../lib/gcScript";
 import { registryMajorVersion } from "../../lib/imageRef";
 
 export const REGISTRY_PORT = 5000;
@@ -22,7 +22,7 @@ export const ENV_SECRET_KEYS = {
 export interface EnvVar<N = string> {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef: { name: N; key: string } };
+  valueFrom?: { secretKeyRef: { name: N; key: string } } | { fieldRef: { fieldPath: string } };
 }
 
 const plain = (name: string, value: string | number | boolean): EnvVar<never> => ({ name, value: String(value) });
@@ -70,7 +70,8 @@ function authEnv(settings: ManagedSettings): EnvVar<never>[] {
 }
 
 /** The collector needs the storage settings alone: no auth, no HTTP secret. */
-export const isStorageEnv = (entry: EnvVar<unknown>) => entry.name.startsWith("REGISTRY_STORAGE");
+/** The storage settings the collector needs; not the read-only switch, which only the serving pods read. */
+export const isStorageEnv = (entry: EnvVar<unknown>) => entry.name.startsWith("REGISTRY_STORAGE") && entry.name !== READONLY_ENV;
 
 /**
  * The registry's whole configuration as environment overrides of the image's default config.yml.
@@ -90,8 +91,9 @@ export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar
     // pod's grace period), so a rollout drops no pull.
     plain("REGISTRY_HTTP_DRAINTIMEOUT", `${DRAIN_SECONDS}s`),
     plain("REGISTRY_STORAGE_DELETE_ENABLED", true),
-    // Declared, so that `pulumi up --refresh` gives the registry back if a GC window left it read-only.
-    plain(READONLY_ENV, WRITABLE_VALUE),
+    // The GC switch, read from the pod template's annotation (declared there, writable, so that
+    // `pulumi up --refresh` gives the registry back if a GC window left it read-only).
+    { name: READONLY_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${READONLY_ANNOTATION}']` } } },
     ...storageEnv(settings, secretName),
     ...authEnv(settings),
   ];

@@ -140,7 +140,8 @@ export class RegistryPodPlayer {
         continue;
       }
       this.waiting.delete(id);
-      const key = JSON.stringify([deployment.spec.template.spec, own.map((s) => [s.name, s.inputs.stringData])]);
+      // The whole template, as a rollout goes: a changed annotation (the GC switch, read through the downward API) restarts it too.
+      const key = JSON.stringify([deployment.spec.template, own.map((s) => [s.name, s.inputs.stringData])]);
       if (this.running.get(id)?.key === key) continue;
       await this.replace(id, deployment, own, key);
     }

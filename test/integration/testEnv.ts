@@ -7,10 +7,18 @@ import { tempDir, TEST_LABEL } from "./docker";
 export * from "./docker";
 
 /** Resolves a declared container's env: plain values as given, secretKeyRef from the declared Secrets. */
-export function resolveEnv(container: Record<string, any>, secrets: Recorded[]): Record<string, string> {
+/** The pod metadata a downward-API `fieldRef` reads, as the kubelet does: a missing annotation or label reads as "". */
+function fieldValue(fieldPath: string, podMetadata: Record<string, any>): string {
+  const match = /^metadata\.(annotations|labels)\['([^']+)'\]$/.exec(fieldPath);
+  if (!match) throw new Error(`fieldRef ${fieldPath}: the test environment resolves only metadata.annotations['...'] and metadata.labels['...']`);
+  return String(podMetadata[match[1]]?.[match[2]] ?? "");
+}
+
+export function resolveEnv(container: Record<string, any>, secrets: Recorded[], podMetadata: Record<string, any> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of container.env ?? []) {
     if (entry.value !== undefined) env[entry.name] = String(entry.value);
+    else if (entry.valueFrom?.fieldRef) env[entry.name] = fieldValue(entry.valueFrom.fieldRef.fieldPath, podMetadata);
     else if (entry.valueFrom?.secretKeyRef) {
       const ref = entry.valueFrom.secretKeyRef;
       const secret = secrets.find((s) => s.type === TYPES.secret && k8sName(s) === ref.name);
@@ -45,7 +53,7 @@ export function declaredRunArgs(
   const container = pod.containers[0];
   const name = `${TEST_LABEL}-${deployment.name}-${Math.random().toString(16).slice(2, 8)}`;
   const args = ["run", "-d", "--name", name, "--label", TEST_LABEL, "--network", "host"];
-  const env = { ...resolveEnv(container, secrets), ...(options.overrides ?? {}) };
+  const env = { ...resolveEnv(container, secrets, deployment.inputs.spec.template.metadata ?? {}), ...(options.overrides ?? {}) };
   for (const [key, value] of Object.entries(env)) args.push("-e", `${key}=${value}`);
 
   const sc = { ...pod.securityContext, ...container.securityContext };

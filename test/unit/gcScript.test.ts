@@ -65,11 +65,12 @@ async function runWindow(failOn?: string, files: Record<string, string> = { term
 const k = "kubectl -n container-registry";
 const target = "deployment/registry-managed-1a2b3c";
 const lease = expect.stringMatching(new RegExp(`^${k} annotate --overwrite ${target} microk8s-pipeline/gc-window-expires=\\d+$`));
-const readOnlyOn = `${k} set env ${target} REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}`;
+const switchPatch = (value: string) => JSON.stringify({ spec: { template: { metadata: { annotations: { "microk8s-pipeline/registry-readonly": value } } } } });
+const readOnlyOn = `${k} patch ${target} --type=merge -p ${switchPatch('{"enabled":true}')}`;
 const rollout = `${k} rollout status ${target} --timeout=300s`;
 const terminating = `${k} get ${target} -o jsonpath={.status.terminatingReplicas}`;
 const collect = "registry garbage-collect /etc/distribution/config.yml";
-const readOnlyOff = `${k} set env ${target} REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":false}`;
+const readOnlyOff = `${k} patch ${target} --type=merge -p ${switchPatch('{"enabled":false}')}`;
 const leaseOff = `${k} annotate ${target} microk8s-pipeline/gc-window-expires-`;
 
 describe("the GC window and its collector", () => {

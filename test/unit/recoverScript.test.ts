@@ -91,6 +91,8 @@ describe("scripts/recover.sh: what a killed create left outside the state", () =
       "roles.rbac.authorization.k8s.io",
       "rolebindings.rbac.authorization.k8s.io",
       "persistentvolumeclaims",
+      "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+      "validatingadmissionpolicies.admissionregistration.k8s.io",
       "namespaces",
     ]);
     expect(run.calls.filter((c) => c.startsWith("kubectl get")).every((c) => c.includes("-l microk8s-pipeline/stack=prod,app.kubernetes.io/managed-by=pulumi"))).toBe(true);

@@ -293,7 +293,11 @@ describe("managed registry variants", () => {
     const pod = cron.inputs.spec.jobTemplate.spec.template.spec;
     expect(pod.restartPolicy).toBe("Never");
     const [window, collect] = pod.containers;
-    expect(window.command[2]).toContain(`set env deployment/${registryName} 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled":true}'`);
+    expect(window.command[2]).toContain(
+      `patch deployment/${registryName} --type=merge -p '{"spec":{"template":{"metadata":{"annotations":{"microk8s-pipeline/registry-readonly":"{\\"enabled\\":true}"}}}}}'`,
+    );
+    // The switch the window flips is the template annotation the registry reads through the downward API, declared writable.
+    expect(registry.inputs.spec.template.metadata.annotations["microk8s-pipeline/registry-readonly"]).toBe('{"enabled":false}');
     expect(window.command[2]).toContain("trap restore EXIT");
     expect(window.command[2]).not.toContain("exec");
     expect(window.image).toBe(KUBECTL_PINNED);
@@ -302,7 +306,7 @@ describe("managed registry variants", () => {
     for (const c of [window, collect]) expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
     // The collector reads the registry's storage settings (S3 keys through secretKeyRef) and nothing else.
-    const registryStorageEnv = container(registry).env.filter((e: any) => e.name.startsWith("REGISTRY_STORAGE"));
+    const registryStorageEnv = container(registry).env.filter((e: any) => e.name.startsWith("REGISTRY_STORAGE") && e.name !== "REGISTRY_STORAGE_MAINTENANCE_READONLY");
     expect(collect.env).toEqual(registryStorageEnv);
     expect(collect.env.some((e: any) => e.name === "REGISTRY_HTTP_SECRET" || e.name.startsWith("REGISTRY_AUTH"))).toBe(false);
     // Only the window container holds the API token.
@@ -318,6 +322,20 @@ describe("managed registry variants", () => {
     }
     const role = find(run.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role", "-gc");
     expect(role.inputs.rules).toEqual([{ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [registryName], verbs: ["get", "list", "watch", "patch"] }]);
+    // The admission policy narrows both GC accounts to the switch and the lease; the jobs wait for its binding.
+    const policy = find(run.resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "-gc-switch-only");
+    const accounts = ["-gc", "-gc-guard"].map((suffix) => k8sName(find(run.resources, "kubernetes:core/v1:ServiceAccount", suffix)));
+    expect(policy.inputs.spec.matchConditions).toEqual([
+      { name: "gc-accounts", expression: `request.userInfo.username in [${accounts.map((a) => `'system:serviceaccount:container-registry:${a}'`).join(", ")}]` },
+    ]);
+    expect(policy.inputs.spec.failurePolicy).toBe("Fail");
+    const binding = find(run.resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding", "-gc-switch-only");
+    expect(binding.inputs.spec).toEqual({
+      policyName: k8sName(policy),
+      validationActions: ["Deny"],
+      matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "container-registry" } } },
+    });
+    for (const suffix of ["-gc", "-gc-guard"]) expect(find(run.resources, "kubernetes:batch/v1:CronJob", suffix).dependsOn).toContain(binding.name);
     expect(pod.serviceAccountName).toBe(k8sName(find(run.resources, "kubernetes:core/v1:ServiceAccount", "-gc")));
   });
 

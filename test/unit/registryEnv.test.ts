@@ -24,7 +24,7 @@ describe("registryEnv", () => {
       REGISTRY_STORAGE_DELETE_ENABLED: "true",
       REGISTRY_STORAGE: "filesystem",
       REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: "/var/lib/registry",
-      REGISTRY_STORAGE_MAINTENANCE_READONLY: '{"enabled":false}',
+      REGISTRY_STORAGE_MAINTENANCE_READONLY: { fieldRef: { fieldPath: "metadata.annotations['microk8s-pipeline/registry-readonly']" } },
       REGISTRY_AUTH: "htpasswd",
       REGISTRY_AUTH_HTPASSWD_REALM: "Registry Realm",
       REGISTRY_AUTH_HTPASSWD_PATH: "/auth/htpasswd",
