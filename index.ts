@@ -12,11 +12,11 @@ import { labelKubernetesObjects } from "./lib/stackLabel";
 export = async () => {
   // Config is parsed and validated first: a bad value stops the program before any resource exists.
   const { config, secrets, builds } = loadConfig(__dirname);
-  await guardStorage(config);
+  const { firstUpdate } = await guardStorage(config);
   // Every Kubernetes object says which stack made it, so recovery after a killed up removes only this stack's.
   const labelled: pulumi.ComponentResourceOptions = { transformations: [labelKubernetesObjects(pulumi.getStack())] };
 
-  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets }, labelled);
+  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets, firstUpdate }, labelled);
 
   // One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
   const namespaces: Record<string, AppNamespace> = Object.fromEntries(

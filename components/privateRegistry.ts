@@ -10,6 +10,8 @@ export interface PrivateRegistryArgs {
   settings: RegistrySettings;
   /** Secret config; each value stays a Pulumi secret and never reaches `super`. */
   secrets: PipelineSecrets;
+  /** No earlier update recorded: generated credentials are new (see ManagedRegistryArgs.firstUpdate). */
+  firstUpdate?: boolean;
 }
 
 /** What images and workloads need to know about the registry, whatever its mode. */
@@ -81,6 +83,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
             htpasswd: this.credentials?.htpasswd,
             probeCredentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
             s3Credentials,
+            firstUpdate: args.firstUpdate,
           },
           child,
         );

@@ -14,8 +14,13 @@ async function previousStorageRecord(): Promise<StorageRecord | undefined> {
   return parseStorageRecord(details.value);
 }
 
-/** Throws a ConfigError naming each guarded key that this update would change without its opt-in. */
-export async function guardStorage(config: PipelineConfig): Promise<void> {
-  const problems = storageGuardProblems(await previousStorageRecord(), config.registry);
+/**
+ * Throws a ConfigError naming each guarded key that this update would change without its opt-in; else says
+ * whether this is the stack's first update (no record yet).
+ */
+export async function guardStorage(config: PipelineConfig): Promise<{ firstUpdate: boolean }> {
+  const previous = await previousStorageRecord();
+  const problems = storageGuardProblems(previous, config.registry);
   if (problems.length > 0) throw new ConfigError(config.stack, problems);
+  return { firstUpdate: previous === undefined };
 }

@@ -9,6 +9,7 @@ import { registryReadiness } from "../registryReadiness";
 import { RegistryUi } from "../registryUi";
 import { givenOrGenerated } from "../secretValue";
 import { collectorSpec, registryPodSpec, sameNodeAs } from "./podSpec";
+import { READONLY_ANNOTATION, WRITABLE_VALUE } from "../../lib/gcScript";
 import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT } from "./registryEnv";
 
 export interface ManagedRegistryArgs {
@@ -19,6 +20,11 @@ export interface ManagedRegistryArgs {
   probeCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** S3 (MinIO) keys as Pulumi secrets; generated when absent, for the MinIO admin to register. */
   s3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+  /**
+   * The stack's first update: generated S3 keys are new, MinIO does not know them yet, and the registry
+   * cannot start until it does, so the update says which keys to register and how, before it waits.
+   */
+  firstUpdate?: boolean;
 }
 
 /**
@@ -56,6 +62,14 @@ export class ManagedRegistry extends pulumi.ComponentResource {
           }
         : undefined;
     if (s3 && !args.s3Credentials) this.generatedS3Credentials = s3;
+    if (s3 && !args.s3Credentials && args.firstUpdate && s.storage.type === "s3") {
+      pulumi.log.warn(
+        `generated S3 keys for bucket ${s.storage.bucket}: the registry cannot start until ${s.storage.regionEndpoint ?? "the S3 endpoint"} knows them. ` +
+          `Register them as MinIO's admin: npm run s3-keys -- ${pulumi.getStack()} prints the commands (it reads the keys from the state, also after an up that failed waiting for the registry); ` +
+          "or set keys MinIO knows with pulumi config set --secret s3AccessKey / s3SecretKey",
+        this,
+      );
+    }
 
     const envSecret = new k8s.core.v1.Secret(
       `${name}-env`,
@@ -110,7 +124,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
           // two included). With filesystem storage both pods share the node holding the volume.
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum } },
+            metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum, [READONLY_ANNOTATION]: WRITABLE_VALUE } },
             spec: {
               ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
               ...(sameNode ? { affinity: sameNode } : {}),
