@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
-import { isFloating } from "../lib/imageRef";
+import { isFloating, parse } from "../lib/imageRef";
 import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
 import { parseBytes } from "../lib/quantity";
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
 const ADDON_HOST = "localhost:32000";
@@ -132,7 +134,12 @@ const managedSchema = z
   .strictObject({
     mode: z.literal("managed"),
     namespace: namespaceName.default("container-registry"),
-    image: imageRef.default(DEFAULT_REGISTRY_IMAGE),
+    /** Its tag is the registry's `app.kubernetes.io/version` label, so it must be a label value too. */
+    image: imageRef
+      .refine((v) => LABEL_VALUE.test(parse(v).tag ?? ""), {
+        error: "must have a tag that fits a Kubernetes label value (at most 63 characters, starting and ending alphanumeric), as the version label carries it",
+      })
+      .default(DEFAULT_REGISTRY_IMAGE),
     replicas: z.number().int().min(1).max(10).default(1),
     nodePort: z
       .number()

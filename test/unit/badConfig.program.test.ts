@@ -141,6 +141,7 @@ const CASES: [string, Stack, Change, string][] = [
   ["an auth realm with a quote", "prod", registry("prod", (r) => (r.auth.realm = 'Team "A"')), "registry.auth.realm"],
   ["a primary tag that looks like a signature", "dev", app("dev", (a) => (a.tag = `sha256-${"b".repeat(64)}.sig`)), "apps.0.tag"],
   ["a moving tag that looks like an attestation", "dev", { overrides: { images: { extraTags: [`sha256-${"c".repeat(64)}.att`] } } }, "images.extraTags.0"],
+  ["a registry image tag too long for its version label", "prod", registry("prod", (r) => (r.image = `registry:2.8.3-${"x".repeat(60)}@sha256:${"a".repeat(64)}`)), "registry.image"],
   ["a registry NodePort the prod policy pack refuses", "prod", registry("prod", (r) => (r.nodePort = 31000)), "registry.nodePort = 31000: must be 32000 in prod"],
 ];
 
