@@ -34,4 +34,7 @@ export function watchCmdlines(intervalMs = 5): CmdlineWatch {
 }
 
 /** The command lines among `lines` that carry any of `secrets`. */
-export const carrying = (lines: string[], secrets: string[]) => lines.filter((l) => secrets.some((s) => l.includes(s)));
+export function carrying(lines: string[], secrets: string[]): string[] {
+  if (secrets.some((s) => typeof s !== "string" || s.length < 4)) throw new Error("carrying: each secret must be a string of 4 characters or more");
+  return lines.filter((l) => secrets.some((s) => l.includes(s)));
+}

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { scanSchema } from "../../config/appsSchema";
 import { scanScript, trivyIgnoreFile } from "../../lib/scanScript";
+import { carrying, watchCmdlines } from "../cmdlineWatch";
 import { ROOT } from "../harness";
 import { RunningRegistry, startPlainRegistry } from "./plainRegistry";
 import { buildSampleApp } from "./sampleApp";
@@ -84,6 +85,15 @@ describe("the vulnerability gate (Trivy, offline database fixture)", () => {
     const result = await gate(clean, {});
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
     expect(JSON.parse(result.stdout)).toEqual({ CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
+  }, 300_000);
+
+  test("hands the registry credentials to Trivy in a private DOCKER_CONFIG: never on a command line", async () => {
+    const watch = watchCmdlines();
+    const result = await gate(clean, {});
+    const lines = await watch.stop();
+    expect(result.code).toBe(0);
+    expect(lines.some((l) => l.includes("image --quiet --image-src remote"))).toBe(true);
+    expect(carrying(lines, [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64")])).toEqual([]);
   }, 300_000);
 
   test("reads the image with the registry credentials it is given (without them the registry refuses)", async () => {

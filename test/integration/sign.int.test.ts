@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { FixtureWriter } from "./registryFixtures";
 import { signScript } from "../../lib/signScript";
+import { carrying, watchCmdlines } from "../cmdlineWatch";
 import { evaluate, ROOT, stackConfig } from "../harness";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
 import { basicAuth, requireTestEnvironment, run, SETUP_COMMAND, tempDir } from "./testEnv";
@@ -48,7 +49,8 @@ describe("signing with cosign against the declared registry", () => {
     await registry?.stop();
   });
 
-  test("the program's signing script signs the pushed digest without a transparency log", async () => {
+  test("the program's signing script signs the pushed digest without a transparency log, with no credential on any command line", async () => {
+    const watch = watchCmdlines();
     const result = await run("/bin/sh", ["-c", signScript({ allowHttpRegistry: true })], {
       env: {
         ...env,
@@ -57,9 +59,14 @@ describe("signing with cosign against the declared registry", () => {
         REGISTRY_DOCKER_CONFIG: dockerConfig,
       },
     });
+    const lines = await watch.stop();
     expect(result.stderr).not.toContain("key-password");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`signed ${signedRef}`);
+    // cosign ran (the watch saw it), and neither the push password, the key nor its password was on its command line.
+    expect(lines.some((l) => l.includes("cosign sign"))).toBe(true);
+    const key = fs.readFileSync(path.join(keys, "cosign.key"), "utf8").split("\n")[1];
+    expect(carrying(lines, [JSON.parse(dockerConfig).auths[registry.host].password, "key-password", key])).toEqual([]);
   });
 
   test("cosign verifies the signed digest with the public key, and refuses an unsigned one or a wrong key", async () => {
