@@ -6,9 +6,10 @@
 import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ENV, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
+import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ANNOTATION, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
+import { carrying, watchCmdlines } from "../cmdlineWatch";
 import { eventually } from "../integration/testEnv";
-import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, run, tempDir } from "../integration/testEnv";
+import { basicAuth, GO_TOOLS_DIR, REPO_ROOT, run, run as runCommand, tempDir } from "../integration/testEnv";
 import { AppPod, probesPass, REGISTRY_NODE_PORT, runAppPod } from "./cluster";
 import type { DriverResult } from "./driver";
 import { E2eEnvironment, succeeded } from "./harness";
@@ -144,7 +145,12 @@ function actingAs(ns: string, account: string) {
   fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec ${env.kubectl.binary} ${as.join(" ")} "$@"\n`, { mode: 0o755 });
   const canI = (...what: string[]) =>
     new Promise<string>((resolve) => execFile(env.kubectl.binary, [...as, "-n", ns, "auth", "can-i", ...what], (_e, stdout) => resolve(String(stdout).trim())));
-  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, canI };
+  /** A server-side dry run of a patch to `deployment`: admission (RBAC, then the admission policies) answers, nothing is stored. */
+  const tryPatch = async (deployment: string, patch: object, type: "strategic" | "merge" | "json" = "strategic") => {
+    const result = await run(env.kubectl.binary, [...as, "-n", ns, "patch", "deployment", deployment, "--dry-run=server", `--type=${type}`, "-p", JSON.stringify(patch)]);
+    return result.code === 0 ? "allowed" : result.stderr.trim();
+  };
+  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, canI, tryPatch };
 }
 
 /** A shell script in a process group of its own, its output read as it comes; `kill` ends the whole group at once, as SIGKILL ends a pod. */
@@ -162,7 +168,7 @@ function startScript(script: string, scriptEnv: NodeJS.ProcessEnv) {
 }
 
 const readOnlyValue = async (ns: string, name: string) =>
-  (await env.kubectl.json(["get", "deployment", name, "-n", ns])).spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === READONLY_ENV)?.value;
+  (await env.kubectl.json(["get", "deployment", name, "-n", ns])).spec.template.metadata.annotations?.[READONLY_ANNOTATION];
 
 describe("a bad config under the engine", () => {
   test("prod: fails preview and up with the readable message, and creates nothing", async () => {
@@ -197,13 +203,16 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     first = await env.op("up", "prod");
   }, 20 * MINUTES);
 
-  test("up from an empty cluster creates everything, with no warning", async () => {
+  test("up from an empty cluster creates everything; its one warning names the generated S3 keys to register, which npm run s3-keys prints from the state", async () => {
     succeeded(first);
     expect(first.changes.create).toBeGreaterThan(20);
-    expect(warnings(first)).toEqual([]);
+    expect(warnings(first)).toEqual([expect.stringContaining("generated S3 keys for bucket container-registry: the registry cannot start until http://minio.minio.svc.cluster.local:9000 knows them")]);
     out = await outputs("prod");
     auth = basicAuth(out.registryUsername, out.registryPassword);
     expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryPassword", "registryStorage", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
+    const printed = await run("bash", [path.join(env.projectDir, "scripts", "s3-keys.sh"), "prod"], { env: env.engineEnv(), cwd: env.projectDir });
+    expect({ code: printed.code, stderr: printed.stderr.split("\n").filter((l) => /error|s3-keys/i.test(l)) }).toEqual({ code: 0, stderr: [] });
+    expect(printed.stdout).toContain(`mc admin user add minio ${out.s3AccessKey} ${out.s3SecretKey}\n`);
   });
 
   test("the tag is the build inputs' commit, clean although `pulumi stack init` rewrote the stack file", async () => {
@@ -266,7 +275,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(await registryDigest("production/web", "stable", auth)).toBeNull();
   }, 15 * MINUTES);
 
-  test("the GC window, run as its own account: it may patch only the registry Deployment, a registry pod stays available, and the collector waits for the last old pod", async () => {
+  test("the GC window, run as its own account: it may patch only the registry Deployment's switch and lease (admission policy), a registry pod stays available, and the collector waits for the last old pod", async () => {
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.enabled", "true"]);
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.gc.kubectlImage", `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`]);
     succeeded(await env.op("up", "prod"));
@@ -283,6 +292,43 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
       listPods: await window.canI("list", "pods"),
     }).toEqual({ patchRegistry: "yes", patchUi: "no", execPods: "no", readSecrets: "no", listPods: "no" });
 
+    // RBAC lets the account patch the whole Deployment; the admission policy lets through the switch and the lease only.
+    const container = registry.spec.template.spec.containers[0].name;
+    const denied = (message: string) => expect.stringMatching(new RegExp(`ValidatingAdmissionPolicy .* denied request: .*${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    const podSpecOnly = denied("the GC account may not change the registry's pod spec");
+    expect({
+      image: await window.tryPatch(registry.metadata.name, { spec: { template: { spec: { containers: [{ name: container, image: "evil.invalid/registry:1" }] } } } }),
+      command: await window.tryPatch(registry.metadata.name, { spec: { template: { spec: { containers: [{ name: container, command: ["/bin/sh", "-c", "cat /auth/htpasswd"] }] } } } }),
+      volume: await window.tryPatch(registry.metadata.name, { spec: { template: { spec: { volumes: [{ name: "host", hostPath: { path: "/" } }] } } } }),
+      env: await window.tryPatch(registry.metadata.name, { spec: { template: { spec: { containers: [{ name: container, env: [{ name: "REGISTRY_LOG_LEVEL", value: "debug" }] }] } } } }),
+      account: await window.tryPatch(registry.metadata.name, { spec: { template: { spec: { serviceAccountName: "default" } } } }),
+      replicas: await window.tryPatch(registry.metadata.name, { spec: { replicas: 0 } }, "merge"),
+      otherAnnotation: await window.tryPatch(registry.metadata.name, { spec: { template: { metadata: { annotations: { "checksum/credentials": "x" } } } } }, "merge"),
+      switchRemoved: await window.tryPatch(registry.metadata.name, { spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: null } } } } }, "merge"),
+      switchToOtherValue: await window.tryPatch(registry.metadata.name, { spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: '{"enabled":true,"x":1}' } } } } }, "merge"),
+      label: await window.tryPatch(registry.metadata.name, { metadata: { labels: { extra: "x" } } }, "merge"),
+      leaseNotATime: await window.tryPatch(registry.metadata.name, { metadata: { annotations: { "microk8s-pipeline/gc-window-expires": "never" } } }, "merge"),
+      switchOn: await window.tryPatch(registry.metadata.name, { spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: READONLY_VALUE } } } } }, "merge"),
+      lease: await window.tryPatch(registry.metadata.name, { metadata: { annotations: { "microk8s-pipeline/gc-window-expires": "1900000000" } } }, "merge"),
+    }).toEqual({
+      image: podSpecOnly,
+      command: podSpecOnly,
+      volume: podSpecOnly,
+      env: podSpecOnly,
+      account: podSpecOnly,
+      replicas: denied("may not change the registry Deployment's replicas"),
+      otherAnnotation: denied(`may change only the ${READONLY_ANNOTATION} annotation of the registry's pod template`),
+      switchRemoved: denied(`the GC switch ${READONLY_ANNOTATION} must stay set`),
+      switchToOtherValue: denied(`the GC switch ${READONLY_ANNOTATION} must stay set`),
+      label: denied("may change only the microk8s-pipeline/gc-window-expires annotation"),
+      leaseNotATime: denied("must be a Unix time"),
+      switchOn: "allowed",
+      lease: "allowed",
+    });
+    // The policy binds the GC accounts only: the same image patch by the cluster's admin passes admission.
+    const admin = await runCommand(env.kubectl.binary, ["--kubeconfig", env.kubectl.kubeconfig, "-n", ns, "patch", "deployment", registry.metadata.name, "--dry-run=server", "-p", JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image: "other.invalid/registry:1" }] } } } })]);
+    expect({ code: admin.code, stderr: admin.stderr }).toEqual({ code: 0, stderr: "" });
+
     // The registry's pods as they are now are held Terminating by a finalizer, as pods draining would be.
     const selector = Object.entries<string>(registry.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",");
     const oldPods: string[] = (await env.kubectl.json(["get", "pods", "-l", selector, "-n", ns])).items.map((p: any) => p.metadata.name);
@@ -296,6 +342,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     const watch = spawn(env.kubectl.binary, ["--kubeconfig", env.kubectl.kubeconfig, "-n", ns, "get", "deployment", registry.metadata.name, "--watch", "-o", "jsonpath={.status.availableReplicas}{\"\\n\"}"]);
     let seen = "";
     watch.stdout.on("data", (d) => (seen += d));
+    const cmdlines = watchCmdlines(20);
     const run = startScript(gcWindowScript(ns, registry.metadata.name, shared, { ...GC_TIMEOUTS, rolloutSeconds: 240, collectSeconds: 10 }), window.env);
     await eventually("the window waiting for the old pods", async () => (run.output().includes("waiting for 2 read-write registry pod(s) to stop") ? true : undefined), 480);
     // Read-only is rolled out, but two read-write pods still drain: the collector has not been told to start.
@@ -303,6 +350,11 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     await finalizers(null);
     const ran = await run.exited;
     watch.kill();
+    // The window's kubectl calls carry no credential on their command lines (its token is a mounted file).
+    const seenLines = await cmdlines.stop();
+    expect(seenLines.some((l) => l.includes(`patch deployment/${registry.metadata.name}`))).toBe(true);
+    const current = await outputs("prod");
+    expect(carrying(seenLines, [current.registryPassword, current.s3SecretKey].filter((v): v is string => typeof v === "string"))).toEqual([]);
     expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
     expect(ran.stdout.indexOf("registry is read-only")).toBeGreaterThan(ran.stdout.indexOf("waiting for 2 read-write registry pod(s) to stop"));
     const available = seen.trim().split("\n");
