@@ -5,7 +5,7 @@ import { appEnv, secretKeyFor } from "../lib/appEnv";
 import { secretsChecksum } from "../lib/checksum";
 import { EXPOSE_ANNOTATION } from "../lib/patterns";
 import { givenOrGenerated } from "./secretValue";
-import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { containerSecurityContext, disruptionBudgetSpec, httpProbe, podSecurityContext, spreadOverNodes, standardLabels } from "../lib/k8sSpec";
 
 const APP_UID = 1000;
 
@@ -52,6 +52,8 @@ export class AppWorkload extends pulumi.ComponentResource {
     const checksumKey = secret ? givenOrGenerated(`${name}-checksum-key`, undefined, this) : undefined;
     const secretsVersion = secret && checksumKey ? secretsChecksum(checksumKey, app.secretEnv.map((env) => args.secretValues[env])) : undefined;
 
+    // Several replicas spread over nodes, and a drain takes one at a time.
+    const replicated = app.replicas > 1;
     new k8s.apps.v1.Deployment(
       `${name}`,
       {
@@ -67,6 +69,7 @@ export class AppWorkload extends pulumi.ComponentResource {
               securityContext: podSecurityContext(APP_UID),
               imagePullSecrets: args.pullSecretName ? [{ name: args.pullSecretName }] : undefined,
               terminationGracePeriodSeconds: 30,
+              topologySpreadConstraints: replicated ? spreadOverNodes(selector) : undefined,
               containers: [
                 {
                   name: app.name,
@@ -88,6 +91,10 @@ export class AppWorkload extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.waitFor ?? [] },
     );
+
+    if (replicated) {
+      new k8s.policy.v1.PodDisruptionBudget(`${name}`, { metadata: { namespace: args.namespace, labels }, spec: disruptionBudgetSpec(selector) }, { parent: this });
+    }
 
     const service = new k8s.core.v1.Service(
       `${name}`,

@@ -56,3 +56,34 @@ export function httpProbe(p: HttpProbeSettings) {
     failureThreshold: p.failureThreshold ?? 3,
   };
 }
+
+/** The node label that topology spread and same-node affinity group pods by. */
+export const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
+
+/**
+ * Replicas spread over nodes, so losing or draining one node takes at most one more replica than any other.
+ * A hard rule (DoNotSchedule) that still schedules on one node: a single node is a single domain, whose
+ * skew is always 0. Nodes that a taint shuts (cordoned, not ready) are left out of the count (Honor), so a
+ * drain can move a replica to the nodes left; and each rollout's pods are spread among themselves
+ * (pod-template-hash), not against the revision they replace.
+ */
+export function spreadOverNodes(selector: Record<string, string>) {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: HOSTNAME_TOPOLOGY,
+      whenUnsatisfiable: "DoNotSchedule",
+      labelSelector: { matchLabels: selector },
+      matchLabelKeys: ["pod-template-hash"],
+      nodeTaintsPolicy: "Honor",
+    },
+  ];
+}
+
+/**
+ * A drain or an eviction takes one replica at a time. A pod that is not ready may always be evicted, so a
+ * broken replica never blocks a node's drain (AlwaysAllow).
+ */
+export function disruptionBudgetSpec(selector: Record<string, string>) {
+  return { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" };
+}

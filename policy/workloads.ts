@@ -52,3 +52,9 @@ export function containersOf(type: string, props: Record<string, any>): Containe
     ...(pod.containers ?? []).map((c) => ({ label: `container "${c.name}"`, container: c, pod })),
   ];
 }
+
+/** Workloads whose `spec.replicas` says how many pods run. */
+export const REPLICATED_KINDS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
+
+/** `spec.replicas`, 1 when unset (the API's default). */
+export const replicasOf = (props: Record<string, any>): number => (typeof props.spec?.replicas === "number" ? props.spec.replicas : 1);

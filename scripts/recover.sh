@@ -53,7 +53,7 @@ in_state() { grep -qxF -- "$1" <<<"$known"; }
 # stops the script (set -e), it is never taken for none.
 ids() { "$kubectl" get "$@" -l "$selector" -o "jsonpath={range .items[*]}$id_path{\"\\n\"}{end}"; }
 id_path='{.metadata.namespace}/{.metadata.name}'
-for kind in deployments.apps services secrets cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
+for kind in deployments.apps services secrets cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io poddisruptionbudgets.policy roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
   listed=$(ids "$kind" -A)
   for id in $listed; do
     in_state "$id" && continue

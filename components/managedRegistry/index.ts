@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ManagedSettings, managedRegistryHost } from "../../config/registrySchema";
 import { secretsChecksum } from "../../lib/checksum";
 import { parse } from "../../lib/imageRef";
-import { standardLabels } from "../../lib/k8sSpec";
+import { disruptionBudgetSpec, spreadOverNodes, standardLabels } from "../../lib/k8sSpec";
 import { RegistryGc } from "../registryGc";
 import { registryReadiness } from "../registryReadiness";
 import { RegistryUi } from "../registryUi";
@@ -111,8 +111,10 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const checksumKey = givenOrGenerated(`${name}-checksum-key`, undefined, this);
     const credentialsChecksum = secretsChecksum(checksumKey, [args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
 
-    // With filesystem storage, every pod that mounts the ReadWriteOnce volume runs on its node.
+    // With filesystem storage, every pod that mounts the ReadWriteOnce volume runs on its node; with S3
+    // (the one storage that allows several replicas) the replicas spread over nodes.
     const sameNode = dataClaim ? sameNodeAs(selector) : undefined;
+    const spread = !dataClaim && s.replicas > 1 ? spreadOverNodes(selector) : undefined;
     const deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
@@ -128,12 +130,18 @@ export class ManagedRegistry extends pulumi.ComponentResource {
             spec: {
               ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
               ...(sameNode ? { affinity: sameNode } : {}),
+              ...(spread ? { topologySpreadConstraints: spread } : {}),
             },
           },
         },
       },
       child,
     );
+
+    // A drain takes one replica at a time, so pulls go on while a node is emptied.
+    if (s.replicas > 1) {
+      new k8s.policy.v1.PodDisruptionBudget(`${name}`, { metadata: { namespace, labels }, spec: disruptionBudgetSpec(selector) }, child);
+    }
 
     // The registry port is for everyone who pushes and pulls; the debug port (pprof, expvar, metrics) only
     // for the namespaces config names. MicroK8s's default CNI (Calico) enforces NetworkPolicy.

@@ -5,7 +5,7 @@
  */
 import type { ManagedSettings } from "../../config/registrySchema";
 import { registryConfigPath } from "../../lib/imageRef";
-import { containerSecurityContext, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
+import { containerSecurityContext, HOSTNAME_TOPOLOGY, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
 import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
 
 /** Long enough for the endpoints to drop the pod before it stops taking connections. */
@@ -81,7 +81,7 @@ export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPod
 export function sameNodeAs(selector: Record<string, string>) {
   return {
     podAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }],
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: HOSTNAME_TOPOLOGY }],
     },
   };
 }

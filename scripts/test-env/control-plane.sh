@@ -45,14 +45,14 @@ make_certs() {
   cd - >/dev/null
 }
 
-cluster_objects() {  # a node for KWOK, a default StorageClass and PVs (there is no volume provisioner)
+NODES=(e2e-node e2e-node-2)
+
+cluster_objects() {  # two nodes for KWOK, a default StorageClass and PVs (there is no volume provisioner)
+  local node
+  for node in "${NODES[@]}"; do
+    printf -- '---\napiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}\n  labels: {kubernetes.io/hostname: %s, kubernetes.io/os: linux, kubernetes.io/arch: amd64}\n' "$node" "$node"
+  done
   cat <<'EOF'
-apiVersion: v1
-kind: Node
-metadata:
-  name: e2e-node
-  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
-  labels: {kubernetes.io/hostname: e2e-node, kubernetes.io/os: linux, kubernetes.io/arch: amd64}
 ---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -106,7 +106,7 @@ EOF
     --node-lease-duration-seconds=40 --node-ip=127.0.0.1 --cidr="$POD_CIDR"
   local k=("$bin/kubectl" --kubeconfig="$kc")
   cluster_objects | "${k[@]}" apply -f - >/dev/null
-  wait_for "node Ready" "${k[@]}" wait --for=condition=Ready node/e2e-node --timeout=1s
+  for node in "${NODES[@]}"; do wait_for "node $node Ready" "${k[@]}" wait --for=condition=Ready "node/$node" --timeout=1s; done
   wait_for "the default ServiceAccount" "${k[@]}" -n default get serviceaccount default
   trap - ERR
   log "up: KUBECONFIG=$kc"

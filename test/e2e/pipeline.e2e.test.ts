@@ -236,6 +236,30 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(registry.map((d) => d.status.availableReplicas)).toEqual([2]);
   });
 
+  test("on two nodes the registry's two pods land on both, the app's three on both, and each budget allows one disruption at a time", async () => {
+    expect((await env.kubectl.items("nodes")).map((n) => n.metadata.name).sort()).toEqual(["e2e-node", "e2e-node-2"]);
+    const nodesOf = async (namespace: string, selector: Record<string, string>) =>
+      (await env.kubectl.items("pods", namespace))
+        .filter((p) => !p.metadata.deletionTimestamp && Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v))
+        .map((p) => p.spec.nodeName)
+        .sort();
+    const registry = (await env.kubectl.items("deployments", "container-registry")).find((d) => d.metadata.name.startsWith("registry-managed") && !d.metadata.name.includes("-ui"));
+    const app = await appDeployment("production");
+    expect(await nodesOf("container-registry", registry.spec.selector.matchLabels)).toEqual(["e2e-node", "e2e-node-2"]);
+    expect(new Set(await nodesOf("production", app.spec.selector.matchLabels))).toEqual(new Set(["e2e-node", "e2e-node-2"]));
+    // The disruption controller's own reading of each budget: it selects every replica and lets one go.
+    const budgetOf = async (namespace: string, deployment: any) => {
+      const budgets = (await env.kubectl.items("poddisruptionbudgets", namespace)).filter((b) => JSON.stringify(b.spec.selector.matchLabels) === JSON.stringify(deployment.spec.selector.matchLabels));
+      expect(budgets).toHaveLength(1);
+      return eventually(`the budget of ${deployment.metadata.name}`, async () => {
+        const status = (await env.kubectl.json(["get", "poddisruptionbudget", budgets[0].metadata.name, "-n", namespace])).status ?? {};
+        return status.expectedPods === deployment.spec.replicas && status.currentHealthy === deployment.spec.replicas ? status : undefined;
+      }, 240);
+    };
+    expect(await budgetOf("container-registry", registry)).toMatchObject({ expectedPods: 2, desiredHealthy: 1, disruptionsAllowed: 1 });
+    expect(await budgetOf("production", app)).toMatchObject({ expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+  });
+
   test("the app pod pulls with the pull Secret, gets its secrets through secretKeyRef and passes its probes", async () => {
     const deployment = await appDeployment("production");
     await withAppPod("production", deployment.metadata.name, async (pod) => {

@@ -84,6 +84,22 @@ describe.each([
     expect(deployment.inputs.metadata.namespace).toBe(namespace);
   });
 
+  test(replicas > 1 ? "several replicas spread over nodes, with a budget that lets a drain take one at a time" : "one replica: no spread and no budget", () => {
+    const selector = deployment.inputs.spec.selector.matchLabels;
+    const budgets = ofType(run.resources, "kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.name.startsWith("app-web"));
+    if (replicas > 1) {
+      expect(deployment.inputs.spec.template.spec.topologySpreadConstraints).toEqual([
+        { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"], nodeTaintsPolicy: "Honor" },
+      ]);
+      expect(budgets.map((b) => b.inputs)).toEqual([
+        expect.objectContaining({ metadata: expect.objectContaining({ namespace }), spec: { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" } }),
+      ]);
+    } else {
+      expect(deployment.inputs.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+      expect(budgets).toEqual([]);
+    }
+  });
+
   test("probes on /health and /ready, requests and limits, restricted security context", () => {
     const c = appContainer(deployment);
     expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/health", port: "http" }, initialDelaySeconds: 30, periodSeconds: 10 });

@@ -88,6 +88,7 @@ describe("scripts/recover.sh: what a killed create left outside the state", () =
       "cronjobs.batch",
       "serviceaccounts",
       "networkpolicies.networking.k8s.io",
+      "poddisruptionbudgets.policy",
       "roles.rbac.authorization.k8s.io",
       "rolebindings.rbac.authorization.k8s.io",
       "persistentvolumeclaims",

@@ -235,9 +235,27 @@ describe("managed registry variants", () => {
     expect(deployment.inputs.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
       { labelSelector: { matchLabels: deployment.inputs.spec.selector.matchLabels }, topologyKey: "kubernetes.io/hostname" },
     ]);
+    expect(deployment.inputs.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(ofType(run.resources, "kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.name.startsWith("registry"))).toEqual([]);
     expect(envValue(deployment, "REGISTRY_STORAGE")?.value).toBe("filesystem");
     expect(container(deployment).volumeMounts).toContainEqual({ name: "data", mountPath: "/var/lib/registry" });
     expect(envOf(deployment).some((e) => e.name.startsWith("REGISTRY_STORAGE_S3"))).toBe(false);
+  });
+
+  test("S3 storage with two replicas spreads them over nodes (one node still schedules both), with a budget that lets a drain take one at a time", async () => {
+    const run = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), replicas: 2 } } });
+    const deployment = find(run.resources, TYPES.deployment, "registry-managed");
+    const selector = deployment.inputs.spec.selector.matchLabels;
+    expect(deployment.inputs.spec.template.spec.affinity).toBeUndefined();
+    expect(deployment.inputs.spec.template.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector }, matchLabelKeys: ["pod-template-hash"], nodeTaintsPolicy: "Honor" },
+    ]);
+    const budget = find(run.resources, "kubernetes:policy/v1:PodDisruptionBudget", "registry-managed");
+    expect(budget.inputs.metadata.namespace).toBe(deployment.inputs.metadata.namespace);
+    expect(budget.inputs.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+    const single = await evaluate("prod", { overrides: { registry: { ...prodRegistry(), replicas: 1 } } });
+    expect(find(single.resources, TYPES.deployment, "registry-managed").inputs.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(ofType(single.resources, "kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.name.startsWith("registry"))).toEqual([]);
   });
 
   test("Distribution 3.x is told to use path-style addressing and gets no v4auth", async () => {

@@ -1,12 +1,14 @@
 import { configMapNoCredentials } from "../../../policy/policies/configMapNoCredentials";
 import { containerImagePinned } from "../../../policy/policies/containerImagePinned";
+import { disruptionBudget } from "../../../policy/policies/disruptionBudget";
 import { noSecretPlainEnv } from "../../../policy/policies/noSecretPlainEnv";
 import { probesRequired } from "../../../policy/policies/probesRequired";
 import { registryAuthInProd } from "../../../policy/policies/registryAuthInProd";
+import { replicasSpread } from "../../../policy/policies/replicasSpread";
 import { resourcesRequired } from "../../../policy/policies/resourcesRequired";
 import { securityContext } from "../../../policy/policies/securityContext";
 import { serviceExposure } from "../../../policy/policies/serviceExposure";
-import { violations } from "../../policyHarness";
+import { stackViolations, violations } from "../../policyHarness";
 import { changed, containerOf, goodDeployment } from "./fixtures";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -193,5 +195,67 @@ describe("service-exposure", () => {
     expect(violations(policy, SERVICE, props)).toEqual([
       `Service of type ${type} is reachable from outside the cluster: add the annotation microk8s-pipeline/expose: "true" if that is intended`,
     ]);
+  });
+});
+
+/** The good Deployment with three replicas spread over nodes, and the budget that selects its pods. */
+const replicated = () =>
+  changed(goodDeployment, (d) => {
+    d.metadata.namespace = "production";
+    d.spec.replicas = 3;
+    d.spec.template.metadata = { labels: { app: "web", "app.kubernetes.io/name": "web", version: "1.0.0" } };
+    d.spec.template.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "web" } } }];
+  });
+const budget = () => ({ metadata: { namespace: "production" }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: "web", "app.kubernetes.io/name": "web" } } } });
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+describe("replicas-spread", () => {
+  const policy = replicasSpread("mandatory");
+
+  test.each([
+    ["three spread replicas", replicated()],
+    ["one replica without a spread", changed(replicated, (d) => ((d.spec.replicas = 1), delete d.spec.template.spec.topologySpreadConstraints))],
+    ["replicas unset (1)", goodDeployment()],
+  ])("passes %s", (_what, props) => {
+    expect(violations(policy, DEPLOYMENT, props)).toEqual([]);
+  });
+
+  test.each([
+    ["no constraint", changed(replicated, (d) => delete d.spec.template.spec.topologySpreadConstraints)],
+    ["a spread over zones only", changed(replicated, (d) => (d.spec.template.spec.topologySpreadConstraints[0].topologyKey = "topology.kubernetes.io/zone"))],
+  ])("flags three replicas with %s", (_what, props) => {
+    expect(violations(policy, DEPLOYMENT, props)).toEqual(["3 replicas with no topologySpreadConstraints on kubernetes.io/hostname: they may all run on one node, and go with it"]);
+  });
+
+  test("looks at StatefulSets, not at Services", () => {
+    const unspread = changed(replicated, (d) => delete d.spec.template.spec.topologySpreadConstraints);
+    expect(violations(policy, "kubernetes:apps/v1:StatefulSet", unspread)).toHaveLength(1);
+    expect(violations(policy, "kubernetes:core/v1:Service", unspread)).toEqual([]);
+  });
+});
+
+describe("disruption-budget", () => {
+  const policy = disruptionBudget("mandatory");
+  const web = (props: Record<string, any>) => ({ type: DEPLOYMENT, name: "app-web", props });
+  const pdb = (props: Record<string, any>) => ({ type: PDB, name: "app-web", props });
+
+  test("passes replicas with a budget that selects them, and one replica without one", () => {
+    expect(stackViolations(policy, [web(replicated()), pdb(budget())])).toEqual([]);
+    expect(stackViolations(policy, [web(changed(replicated, (d) => (d.spec.replicas = 1)))])).toEqual([]);
+  });
+
+  test("a namespace not known yet (preview) matches", () => {
+    const unknownNamespace = changed(replicated, (d) => delete d.metadata.namespace);
+    expect(stackViolations(policy, [web(unknownNamespace), pdb(budget())])).toEqual([]);
+  });
+
+  const missing = ["3 replicas and no PodDisruptionBudget selects their pods: a drain may evict them all at once (app-web)"];
+  test.each([
+    ["no budget", []],
+    ["a budget in another namespace", [pdb(changed(budget, (b) => (b.metadata.namespace = "staging")))]],
+    ["a budget selecting another label value", [pdb(changed(budget, (b) => (b.spec.selector.matchLabels.app = "api")))]],
+    ["a budget with an empty selector", [pdb(changed(budget, (b) => (b.spec.selector = {})))]],
+  ])("flags three replicas with %s", (_what, others) => {
+    expect(stackViolations(policy, [web(replicated()), ...others])).toEqual(missing);
   });
 });
