@@ -206,9 +206,7 @@ export async function runAppPod(kubectl: Kubectl, namespace: string, deploymentN
   const declared = declaredRunArgs(asRecorded(deployment), secrets, { image: container.image, overrides: { HOST: "127.0.0.1", PORT: String(port) } });
   await dockerOk(declared.args);
   const url = `http://127.0.0.1:${port}`;
-  const envLine = declared.args.flatMap((a, i) => (declared.args[i - 1] === "-e" ? [a] : []));
-  const env = Object.fromEntries(envLine.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-  return { container: declared.name, url, env, stop: () => removeContainer(declared.name) };
+  return { container: declared.name, url, env: declared.env, stop: () => removeContainer(declared.name) };
 }
 
 /** Waits until every HTTP probe of the Deployment's container answers 200 on loopback. */

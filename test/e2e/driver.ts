@@ -23,6 +23,12 @@ export interface DriverResult {
    * outputs on every run; a read changes nothing): operation, type and logical name, and the changed keys.
    */
   steps: { op: string; type: string; name: string; diffs: string[] }[];
+  /**
+   * Every diagnostic the engine reported (the program's `pulumi.log.*`, the engine's and the plugins'), from
+   * its events: the diff display that `stdout` holds leaves them out. Ephemeral ones are progress (a
+   * rollout's "does not have minimum availability" while the provider waits), not kept in the summary.
+   */
+  diagnostics: { severity: string; message: string; ephemeral: boolean }[];
 }
 
 async function main(): Promise<DriverResult> {
@@ -34,8 +40,11 @@ async function main(): Promise<DriverResult> {
   };
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "microk8s-pipeline", program }, { workDir: projectDir });
   const steps: DriverResult["steps"] = [];
+  const diagnostics: DriverResult["diagnostics"] = [];
   const eventsFile = process.env.E2E_EVENTS_FILE;
   const onEvent = (event: EngineEvent) => {
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic) diagnostics.push({ severity: diagnostic.severity, message: diagnostic.message.trim(), ephemeral: diagnostic.ephemeral === true });
     const meta = event.resourcePreEvent?.metadata;
     if (eventsFile) {
       const step = meta ?? event.resOutputsEvent?.metadata;
@@ -55,22 +64,22 @@ async function main(): Promise<DriverResult> {
       case "preview":
       case "preview-no-changes": {
         const result = await stack.preview({ ...common, diff: true, expectNoChanges: op === "preview-no-changes" });
-        return { ok: true, stdout, changes: result.changeSummary as Record<string, number>, steps };
+        return { ok: true, stdout, changes: result.changeSummary as Record<string, number>, steps, diagnostics };
       }
       case "up":
       case "up-refresh": {
         const result = await stack.up({ ...common, diff: true, refresh: op === "up-refresh" });
-        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
+        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps, diagnostics };
       }
       case "destroy": {
-        const result = await stack.destroy({ onOutput, color: "never" });
-        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps };
+        const result = await stack.destroy({ onOutput, onEvent, color: "never" });
+        return { ok: true, stdout, changes: (result.summary.resourceChanges ?? {}) as Record<string, number>, steps, diagnostics };
       }
       default:
         throw new Error(`unknown operation ${op}`);
     }
   } catch (error) {
-    return { ok: false, stdout, error: String((error as Error).message ?? error), changes: {}, steps };
+    return { ok: false, stdout, error: String((error as Error).message ?? error), changes: {}, steps, diagnostics };
   }
 }
 
@@ -84,4 +93,4 @@ function finish(result: DriverResult): never {
   process.exit(0);
 }
 
-main().then(finish, (error) => finish({ ok: false, stdout: "", error: String(error?.stack ?? error), changes: {}, steps: [] }));
+main().then(finish, (error) => finish({ ok: false, stdout: "", error: String(error?.stack ?? error), changes: {}, steps: [], diagnostics: [] }));

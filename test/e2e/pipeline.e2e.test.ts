@@ -57,7 +57,7 @@ async function stateResources(stack: string): Promise<string[]> {
  * than the SDK asks for (the only one the Go module proxy serves).
  */
 const warnings = (result: DriverResult) =>
-  result.stdout.split("\n").filter((l) => /warning:/i.test(l) && !/using pulumi-resource-\w+ from \$PATH|resource plugin kubernetes is expected to have version/.test(l));
+  result.diagnostics.filter((d) => d.severity === "warning" && !d.ephemeral && !/using pulumi-resource-\w+ from \$PATH|resource plugin kubernetes is expected to have version/.test(d.message)).map((d) => d.message);
 
 const changed = (result: DriverResult) => result.steps.map((s) => `${s.op} ${s.type}`).sort();
 

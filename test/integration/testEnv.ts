@@ -34,6 +34,8 @@ export interface DeclaredContainer {
   /** The container name in Docker. */
   name: string;
   args: string[];
+  /** The container's environment as resolved from the declared env (it reaches Docker in an env file). */
+  env: Record<string, string>;
   /** Host folders standing in for the declared PVC volumes, by volume name. */
   volumeDirs: Record<string, string>;
 }
@@ -54,7 +56,13 @@ export function declaredRunArgs(
   const name = `${TEST_LABEL}-${deployment.name}-${Math.random().toString(16).slice(2, 8)}`;
   const args = ["run", "-d", "--name", name, "--label", TEST_LABEL, "--network", "host"];
   const env = { ...resolveEnv(container, secrets, deployment.inputs.spec.template.metadata ?? {}), ...(options.overrides ?? {}) };
-  for (const [key, value] of Object.entries(env)) args.push("-e", `${key}=${value}`);
+  // In a file, not `-e`: the suite's own command lines carry no credential either (tests watch them).
+  const envFile = path.join(tempDir("container-env"), "env");
+  for (const [key, value] of Object.entries(env)) {
+    if (/[\r\n]/.test(value)) throw new Error(`env ${key}: a Docker env file cannot hold a line break`);
+  }
+  fs.writeFileSync(envFile, Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join(""), { mode: 0o600 });
+  args.push("--env-file", envFile);
 
   const sc = { ...pod.securityContext, ...container.securityContext };
   if (sc.runAsUser !== undefined) args.push("--user", `${sc.runAsUser}:${sc.runAsGroup ?? sc.runAsUser}`);
@@ -85,5 +93,5 @@ export function declaredRunArgs(
     }
   }
   args.push(options.image, ...(container.command ?? []), ...(container.args ?? []));
-  return { name, args, volumeDirs };
+  return { name, args, env, volumeDirs };
 }
