@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parse as parseImage } from "../lib/imageRef";
-import { DNS_LABEL, DOCKER_TAG, IMAGE_REF } from "../lib/patterns";
+import { DNS_LABEL, DOCKER_TAG, IMAGE_REF, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
 /** Zod types the schemas share: names, quantities, resources, addresses. */
@@ -11,7 +11,10 @@ export const imageReference = (example: string) =>
   z
     .string()
     .regex(IMAGE_REF, { error: `must be an image reference such as ${example}` })
-    .refine((v) => parseImage(v).tag === undefined || DOCKER_TAG.test(parseImage(v).tag ?? ""), { error: `has an empty or invalid tag after ':'; write it as ${example}` });
+    .refine((v) => {
+      const tag = parseImage(v).tag;
+      return tag === undefined || DOCKER_TAG.test(tag);
+    }, { error: `has an empty or invalid tag after ':'; write it as ${example}` });
 
 /** Namespaces Kubernetes runs itself: the program never creates, labels or deletes them. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
@@ -25,7 +28,7 @@ export const labelValue = (what: string) =>
   z
     .string()
     .max(63, { error: `must fit a Kubernetes label value (at most 63 characters), as the ${what} label carries it` })
-    .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, {
+    .regex(LABEL_VALUE_CHARS, {
       error: `must fit a Kubernetes label value ([A-Za-z0-9_.-], starting and ending alphanumeric; no '+'), as the ${what} label carries it`,
     });
 

@@ -2,9 +2,8 @@ import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
 import { isFloating, parse } from "../lib/imageRef";
 import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
+import { LABEL_VALUE_CHARS } from "../lib/patterns";
 import { parseBytes } from "../lib/quantity";
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
 const ADDON_HOST = "localhost:32000";
@@ -136,7 +135,10 @@ const managedSchema = z
     namespace: namespaceName.default("container-registry"),
     /** Its tag is the registry's `app.kubernetes.io/version` label, so it must be a label value too. */
     image: imageRef
-      .refine((v) => LABEL_VALUE.test(parse(v).tag ?? ""), {
+      .refine((v) => {
+        const tag = parse(v).tag ?? "";
+        return tag.length <= 63 && LABEL_VALUE_CHARS.test(tag);
+      }, {
         error: "must have a tag that fits a Kubernetes label value (at most 63 characters, starting and ending alphanumeric), as the version label carries it",
       })
       .default(DEFAULT_REGISTRY_IMAGE),
@@ -193,17 +195,17 @@ const managedSchema = z
 
 const externalSchema = z
   .strictObject({
-  mode: z.literal("external"),
-  host: hostPort,
-  /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
-  username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
-  /**
-   * The read-only user the pull Secrets in app namespaces carry; its password is secret config
-   * registryPullPassword. Required in prod; in dev, without it the pull Secrets carry the push credential.
-   */
-  pullUsername: z.string().regex(/^[^:\s]+$/, { error: "must be a user name without ':' or spaces" }).optional(),
-  readiness: readinessSchema,
-  allowReplaceFrom: allowReplaceFromSchema,
+    mode: z.literal("external"),
+    host: hostPort,
+    /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
+    username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
+    /**
+     * The read-only user the pull Secrets in app namespaces carry; its password is secret config
+     * registryPullPassword. Required in prod; in dev, without it the pull Secrets carry the push credential.
+     */
+    pullUsername: z.string().regex(/^[^:\s]+$/, { error: "must be a user name without ':' or spaces" }).optional(),
+    readiness: readinessSchema,
+    allowReplaceFrom: allowReplaceFromSchema,
   })
   .superRefine((r, ctx) => {
     if (r.pullUsername !== undefined && !r.username) {

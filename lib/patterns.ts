@@ -9,6 +9,9 @@ export const IMAGE_REF = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/;
 /** Docker's tag grammar: at most 128 characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 export const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** The characters of a Kubernetes label value: empty, or alphanumeric at both ends with `-`, `_`, `.` between (at most 63 is checked apart). */
+export const LABEL_VALUE_CHARS = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
 /** The annotation that says a Service is meant to be reachable from outside the cluster (apps[].service.expose). */
 export const EXPOSE_ANNOTATION = "microk8s-pipeline/expose";
 /**

@@ -49,35 +49,45 @@ known=$(pulumi stack export "${flags[@]}" | node -e '
   for (const r of d.resources ?? []) if (r.type.startsWith("kubernetes:") && r.id) console.log(r.id);')
 selector="microk8s-pipeline/stack=$(stack_label_value "$stack"),app.kubernetes.io/managed-by=pulumi"
 in_state() { grep -qxF -- "$1" <<<"$known"; }
-# One id per object, as the state writes it ("namespace/name", or "name" for a namespace); a failed listing
-# stops the script (set -e), it is never taken for none.
-ids() { "$kubectl" get "$@" -l "$selector" -o "jsonpath={range .items[*]}$id_path{\"\\n\"}{end}"; }
-id_path='{.metadata.namespace}/{.metadata.name}'
+# One id per object of KIND, as the state writes it ("namespace/name" with SCOPE namespaced, across every
+# namespace; "name" with SCOPE cluster); a failed listing stops the script (set -e), it is never taken for none.
+ids() {
+  if [ "$2" = namespaced ]; then
+    "$kubectl" get "$1" -A -l "$selector" -o 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}'
+  else
+    "$kubectl" get "$1" -l "$selector" -o 'jsonpath={range .items[*]}{.metadata.name}{"\n"}{end}'
+  fi
+}
+# Deletes each object of KIND (in SCOPE) that carries this stack's label and that the state does not hold.
+delete_orphans() {
+  local kind=$1 listed id
+  listed=$(ids "$kind" "$2")
+  for id in $listed; do
+    in_state "$id" && continue
+    echo "recover: deleting $kind $id: this stack made it as the update was killed, and the state does not hold it"
+    if [[ $id == */* ]]; then
+      "$kubectl" delete "$kind" "${id#*/}" -n "${id%%/*}" --wait=false >/dev/null
+    else
+      "$kubectl" delete "$kind" "$id" --wait=false >/dev/null
+    fi
+  done
+}
+# Names each such object of KIND, which may hold images, with the command that would remove it.
+keep_orphans() {
+  local kind=$1 listed id remove
+  listed=$(ids "$kind" "$2")
+  for id in $listed; do
+    in_state "$id" && continue
+    if [[ $id == */* ]]; then remove="kubectl -n ${id%%/*} delete $kind ${id#*/}"; else remove="kubectl delete $kind $id"; fi
+    echo "recover: kept $kind $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: $remove"
+  done
+}
 for kind in deployments.apps services secrets cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io poddisruptionbudgets.policy roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
-  listed=$(ids "$kind" -A)
-  for id in $listed; do
-    in_state "$id" && continue
-    echo "recover: deleting $kind $id: this stack made it as the update was killed, and the state does not hold it"
-    "$kubectl" delete "$kind" "${id#*/}" -n "${id%%/*}" --wait=false >/dev/null
-  done
+  delete_orphans "$kind" namespaced
 done
-listed=$(ids persistentvolumeclaims -A)
-for id in $listed; do
-  in_state "$id" && continue
-  echo "recover: kept persistentvolumeclaims $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: kubectl -n ${id%%/*} delete persistentvolumeclaims ${id#*/}"
-done
-id_path='{.metadata.name}'
+keep_orphans persistentvolumeclaims namespaced
 for kind in validatingadmissionpolicybindings.admissionregistration.k8s.io validatingadmissionpolicies.admissionregistration.k8s.io; do
-  listed=$(ids "$kind")
-  for id in $listed; do
-    in_state "$id" && continue
-    echo "recover: deleting $kind $id: this stack made it as the update was killed, and the state does not hold it"
-    "$kubectl" delete "$kind" "$id" --wait=false >/dev/null
-  done
+  delete_orphans "$kind" cluster
 done
-listed=$(ids namespaces)
-for id in $listed; do
-  in_state "$id" && continue
-  echo "recover: kept namespaces $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: kubectl delete namespaces $id"
-done
+keep_orphans namespaces cluster
 echo "recover: $stack has no pending operation left; run the deploy again"

@@ -4,6 +4,8 @@ import type { Recorded } from "./harness";
 
 export type PolicyEnvironment = "dev" | "prod";
 
+const urnOf = (type: string, name: string) => `urn:pulumi:test::microk8s-pipeline::${type}::${name}`;
+
 /** Runs one policy's validations on one resource, as the policy runtime would, and returns its messages. */
 export function violations(policy: ResourceValidationPolicy, type: string, props: Record<string, any>, environment: PolicyEnvironment = "dev"): string[] {
   const messages: string[] = [];
@@ -11,7 +13,7 @@ export function violations(policy: ResourceValidationPolicy, type: string, props
     type,
     props,
     name: props.metadata?.name ?? "fixture",
-    urn: `urn:pulumi:test::microk8s-pipeline::${type}::fixture`,
+    urn: urnOf(type, "fixture"),
     opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: {}, additionalSecretOutputs: [] },
     stackTags: new Map<string, string>(),
     getConfig: () => ({ environment }),
@@ -30,8 +32,6 @@ export interface StackFixture {
   name: string;
   props: Record<string, any>;
 }
-
-const urnOf = (type: string, name: string) => `urn:pulumi:test::microk8s-pipeline::${type}::${name}`;
 
 /** Runs one stack policy over `resources`, as the policy runtime would: `message (name)` lines. */
 export function stackViolations(policy: StackValidationPolicy, resources: StackFixture[], environment: PolicyEnvironment = "dev"): string[] {
