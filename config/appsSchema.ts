@@ -15,11 +15,11 @@ const tag = z
 const probePath = urlPath;
 
 /**
- * The longest app name whose derived names fit: the Service is `app-<name>-<7 hex>` (the engine's
+ * The longest app name whose derived names fit: the Service is `app-<name>-<8 hex>` (the engine's
  * auto-name), and a Service name is a DNS label of at most 63 characters.
  */
-export const APP_NAME_MAX = 63 - "app-".length - "-1234567".length;
-const appName = dnsLabel.max(APP_NAME_MAX, { error: `must be at most ${APP_NAME_MAX} characters: the Service is named app-<name>-<7 hex>, at most 63` });
+export const APP_NAME_MAX = 63 - "app-".length - "-0123abcd".length;
+const appName = dnsLabel.max(APP_NAME_MAX, { error: `must be at most ${APP_NAME_MAX} characters: the Service is named app-<name>-<8 hex>, at most 63` });
 
 
 const probe = (path: string, initialDelaySeconds: number, periodSeconds: number) =>

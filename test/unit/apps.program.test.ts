@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import { execFileSync } from "child_process";
 import * as path from "path";
+import { APP_NAME_MAX } from "../../config/appsSchema";
 import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, Recorded, ROOT, stackConfig, TYPES } from "../harness";
 
 const appContainer = (d: Recorded) => d.inputs.spec.template.spec.containers[0];
@@ -174,6 +175,14 @@ describe("tag strategies and apps", () => {
   test("an explicit tag redeploys a previous build under that tag", async () => {
     const run = await evaluate("prod", { overrides: { apps: [{ ...webApp("prod"), tag: "v0.9.0-git-abcdef0" }] } });
     expect(find(run.resources, TYPES.image, "app-web-image").inputs.imageName).toBe("localhost:32000/production/web:v0.9.0-git-abcdef0");
+  });
+
+  test("the longest app name config allows still gives a Service name that fits a DNS label (63)", async () => {
+    const longest = { ...webApp("dev"), name: "w".repeat(APP_NAME_MAX) };
+    const run = await evaluate("dev", { overrides: { apps: [longest] } });
+    const service = k8sName(find(run.resources, TYPES.service, `app-${longest.name}`));
+    expect(service).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(service.length).toBeLessThanOrEqual(63);
   });
 
   test("two apps get distinct resources and no URN collisions", async () => {

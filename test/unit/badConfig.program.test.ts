@@ -118,7 +118,7 @@ const CASES: [string, Stack, Change, string][] = [
   ["a PWD in plain env", "dev", app("dev", (a) => (a.env = { SMTP_PWD: "x" })), 'apps.0.env.SMTP_PWD = "(hidden)": looks like a credential'],
   ["CREDENTIALS in plain env", "dev", app("dev", (a) => (a.env = { GOOGLE_CREDENTIALS: "{}" })), 'apps.0.env.GOOGLE_CREDENTIALS = "(hidden)": looks like a credential'],
   // Every value the API server checks is checked first (#19).
-  ["a 52-character app name (its Service name would pass 63)", "dev", app("dev", (a) => (a.name = "w".repeat(52))), "apps.0.name = \"" + "w".repeat(52) + "\": must be at most 51 characters"],
+  ["a 51-character app name (its Service name, app-<name>-<8 hex>, would pass 63)", "dev", app("dev", (a) => (a.name = "w".repeat(51))), "apps.0.name = \"" + "w".repeat(51) + "\": must be at most 50 characters"],
   ["two secretEnv names for one Secret key", "dev", app("dev", (a) => (a.secretEnv = ["API_KEY", "api_key"])), "apps.0.secretEnv = \"api_key\": API_KEY and api_key would share the Secret key api-key"],
   ["a moving tag listed twice", "dev", { overrides: { images: { extraTags: ["latest", "latest"] } } }, "images.extraTags = [\"latest\",\"latest\"]: must not list a tag twice"],
   ["a GC schedule on day 7", "prod", registry("prod", (r) => (r.gc = { schedule: "0 3 * * 7" })), 'registry.gc.schedule = "0 3 * * 7": must be a cron schedule with 5 fields, such as \'30 3 * * 0\': day of week "7" is outside 0-6'],
