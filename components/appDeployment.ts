@@ -58,7 +58,7 @@ export class AppDeployment extends pulumi.ComponentResource {
             username: args.registry.credentials?.username,
             password: args.registry.credentials?.password,
           },
-          insecure: args.registry.insecure,
+          dockerConfigJson: args.registry.credentials?.pushDockerConfigJson,
           waitFor: args.registry.ready ? [args.registry.ready] : [],
         },
         child,
@@ -73,6 +73,7 @@ export class AppDeployment extends pulumi.ComponentResource {
             password: args.sign.password,
             dockerConfigJson: args.registry.credentials?.pushDockerConfigJson,
             allowHttpRegistry: args.registry.insecure,
+            registryCa: args.registry.ca,
           },
           child,
         );
@@ -81,7 +82,7 @@ export class AppDeployment extends pulumi.ComponentResource {
       if (args.scan?.enabled) {
         const scan = new ImageScan(
           `${name}-scan`,
-          { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, settings: args.scan },
+          { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, registryCa: args.registry.ca, settings: args.scan },
           child,
         );
         gates.push(scan.scanned);

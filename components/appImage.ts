@@ -1,5 +1,7 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { pushTagScript } from "../lib/pushTagScript";
 
 export interface AppImageArgs {
   /** `<registry host>/<namespace>/<app>`, without a tag. */
@@ -19,11 +21,8 @@ export interface AppImageArgs {
   };
   /** Push credentials; omitted for a registry without auth (the addon). */
   registry: { server: pulumi.Input<string>; username?: pulumi.Input<string>; password?: pulumi.Input<string> };
-  /**
-   * The registry speaks plain HTTP. The docker provider reads a tag's digest from the registry itself (not
-   * through the daemon) and assumes https:// unless the address says otherwise.
-   */
-  insecure: boolean;
+  /** The same push credentials as a dockerconfigjson (a Pulumi secret), for the moving tags' pushes. */
+  dockerConfigJson?: pulumi.Input<string>;
   /** Wait for these (the registry's readiness check) before pushing. */
   waitFor?: pulumi.Input<pulumi.Resource>[];
 }
@@ -49,27 +48,26 @@ export class AppImage extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.waitFor },
     );
-    const address = pulumi.interpolate`${args.insecure ? "http" : "https"}://${args.registry.server}`;
+    // Moving tags go through the daemon, like the build's push, so they trust what it trusts (a private CA
+    // in /etc/docker/certs.d); the provider's RegistryImage would read the registry with the system roots.
+    // Never deleted: deleting a moving tag by digest would delete every tag on that digest.
+    const script = pushTagScript();
     for (const extra of args.extraTags) {
       const target = pulumi.interpolate`${args.repository}:${extra}`;
-      const local = new docker.Tag(
-        `${name}-tag-${extra}`,
-        { sourceImage: image.imageName, targetImage: target, tagTriggers: [image.repoDigest] },
-        { parent: this, dependsOn: args.waitFor },
-      );
-      new docker.RegistryImage(
+      new command.local.Command(
         `${name}-push-${extra}`,
         {
-          name: local.targetImage,
-          // Deleting a moving tag by digest would delete every tag on that digest: leave it in the registry.
-          keepRemotely: true,
-          triggers: { digest: image.repoDigest },
-          // Always given, with its scheme: without it the provider looks for a provider-level registryAuth
-          // entry (none for the addon) and fails; a bare host:port is taken as https://.
-          authConfig: args.registry.password === undefined ? { address } : pulumi.secret({ address, username: args.registry.username, password: args.registry.password }),
+          create: script,
+          update: script,
+          interpreter: ["/bin/sh", "-c"],
+          triggers: [image.repoDigest, target],
+          environment: {
+            SOURCE_IMAGE: image.imageName,
+            TARGET_IMAGE: target,
+            IMAGE_DIGEST_REF: image.repoDigest,
+            ...(args.dockerConfigJson ? { REGISTRY_DOCKER_CONFIG: pulumi.secret(args.dockerConfigJson) } : {}),
+          },
         },
-        // It reads the tag's digest from the registry on every update (a credential rotation included),
-        // so it waits, like the build, until a restarted registry answers again.
         { parent: this, dependsOn: args.waitFor },
       );
     }

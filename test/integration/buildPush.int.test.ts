@@ -41,9 +41,9 @@ describe("the declared image build, push and pull Secret", () => {
 
   test("the declared build inputs build, and push under the computed tags with one digest", async () => {
     const image = find(prod.resources, TYPES.image, "app-web-image").inputs;
-    const extra = find(prod.resources, "docker:index/registryImage:RegistryImage", "-push-stable").inputs;
+    const extra = find(prod.resources, TYPES.localCommand, "-push-stable").inputs;
     primary = local(image.imageName);
-    moving = local(extra.name);
+    moving = local(extra.environment.TARGET_IMAGE);
     const buildArgs = Object.entries({ ...image.build.args, BASE_IMAGE: NODE_BASE_IMAGE }).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
     const target = image.build.target ? ["--target", image.build.target] : [];
     const platform = image.build.platform ? ["--platform", image.build.platform] : [];
@@ -59,8 +59,20 @@ describe("the declared image build, push and pull Secret", () => {
     expect((await docker(["login", registry.host, "-u", username, "--password-stdin"], password)).code).toBe(0);
     pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(await dockerOk(["push", primary]))?.[1] ?? "";
     expect(pushedDigest).toMatch(/^sha256:/);
-    await dockerOk(["tag", primary, moving]);
-    expect(await dockerOk(["push", moving])).toContain(pushedDigest);
+    // The moving tag, pushed by the declared command's script through the daemon, with the declared
+    // push credential (for this registry's address) in its environment.
+    const declaredConfig = JSON.parse(extra.environment.REGISTRY_DOCKER_CONFIG);
+    const tagged = await run("/bin/sh", ["-c", extra.create], {
+      env: {
+        ...process.env,
+        SOURCE_IMAGE: primary,
+        TARGET_IMAGE: moving,
+        IMAGE_DIGEST_REF: `${primary.replace(/:[^:/]+$/, "")}@${pushedDigest}`,
+        REGISTRY_DOCKER_CONFIG: JSON.stringify({ auths: { [registry.host]: declaredConfig.auths[DECLARED_HOST] } }),
+      },
+    });
+    expect({ code: tagged.code, stderr: tagged.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(tagged.stdout).toContain(pushedDigest);
 
     const headers = { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`, Accept: MANIFEST_V2 };
     for (const ref of [primary, moving]) {

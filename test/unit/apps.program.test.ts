@@ -46,27 +46,26 @@ describe.each([
     expect(image.dependsOn).toContain(ready);
   });
 
-  test(`pushes the moving tag ${extra} to the same digest and never deletes it remotely`, () => {
-    const tag = find(run.resources, "docker:index/tag:Tag", `-tag-${extra}`);
-    expect(tag.inputs.targetImage).toBe(`localhost:32000/${namespace}/web:${extra}`);
-    const push = find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`);
-    expect(push.inputs).toMatchObject({ name: `localhost:32000/${namespace}/web:${extra}`, keepRemotely: true });
-    expect(push.inputs.triggers.digest).toMatch(/@sha256:[0-9a-f]{64}$/);
-    expect(ofType(run.resources, "docker:index/registryImage:RegistryImage")).toHaveLength(1);
+  test(`pushes the moving tag ${extra} through the Docker daemon, of the just-pushed image, checked against its digest, and never deletes it`, () => {
+    const push = find(run.resources, TYPES.localCommand, `app-web-image-push-${extra}`);
+    expect(push.inputs.environment).toMatchObject({ SOURCE_IMAGE: image.inputs.imageName, TARGET_IMAGE: `localhost:32000/${namespace}/web:${extra}` });
+    expect(push.inputs.environment.IMAGE_DIGEST_REF).toMatch(new RegExp(`^localhost:32000/${namespace}/web@sha256:[0-9a-f]{64}$`));
+    expect(push.inputs.triggers).toEqual([push.inputs.environment.IMAGE_DIGEST_REF, push.inputs.environment.TARGET_IMAGE]);
+    expect(push.inputs.create).toContain('docker push "$TARGET_IMAGE"');
+    expect(push.inputs.delete).toBeUndefined();
+    expect(run.resources.filter((r) => r.type.startsWith("docker:") && r.type !== TYPES.image)).toEqual([]);
   });
 
-  test("the moving tag's push waits for the registry's readiness check too (it reads the digest from the registry)", () => {
+  test("the moving tag's push waits for the registry's readiness check too, after the build's push", () => {
     const ready = find(run.resources, TYPES.localCommand, "-ready").name;
-    expect(find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`).dependsOn).toContain(ready);
+    const push = find(run.resources, TYPES.localCommand, `-push-${extra}`);
+    expect(push.dependsOn).toEqual(expect.arrayContaining([ready, "app-web-image"]));
   });
 
-  test("the moving tag's push names the registry with its http:// scheme, with credentials only where the registry has auth", () => {
-    // The provider reads the tag's digest from the registry itself: a bare host is taken as https://, and
-    // without an authConfig it looks for a provider-level registryAuth that the addon never has.
-    const push = find(run.resources, "docker:index/registryImage:RegistryImage", `-push-${extra}`);
-    expect(push.inputs.authConfig.address).toBe("http://localhost:32000");
-    expect(push.inputs.authConfig.username !== undefined).toBe(auth);
-    expect(isSecretAt(push, "authConfig")).toBe(auth);
+  test("the moving tag's push carries the push credential only where the registry has auth, as a secret in its environment", () => {
+    const push = find(run.resources, TYPES.localCommand, `-push-${extra}`);
+    expect(push.inputs.environment.REGISTRY_DOCKER_CONFIG !== undefined).toBe(auth);
+    if (auth) expect(isSecretAt(push, "environment.REGISTRY_DOCKER_CONFIG")).toBe(true);
   });
 
   test("the Deployment runs the Image's repoDigest with IfNotPresent", () => {
@@ -220,7 +219,9 @@ describe("signing (images.sign)", () => {
     const digest = (run.outputs.appImages as Record<string, { image: string }>).web.image;
     expect(sign.inputs.environment.IMAGE_DIGEST_REF).toBe(digest);
     expect(sign.inputs.triggers).toEqual([digest]);
-    expect(sign.inputs.create).toContain("cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --allow-http-registry");
+    // Over the prod stack's TLS: the CA in the environment, no insecure flag.
+    expect(sign.inputs.create).toContain('cosign sign --yes --key env://COSIGN_PRIVATE_KEY --tlog-upload=false "$IMAGE_DIGEST_REF"');
+    expect(sign.inputs.environment.REGISTRY_CA).toBe(run.outputs.registryCa);
     for (const key of ["COSIGN_PRIVATE_KEY", "COSIGN_PASSWORD", "REGISTRY_DOCKER_CONFIG"]) expect(isSecretAt(sign, `environment.${key}`)).toBe(true);
     expect(find(run.resources, TYPES.deployment, "app-web").dependsOn).toContain("app-web-signature");
     expect(sign.dependsOn).toContain("app-web-image");

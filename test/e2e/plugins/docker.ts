@@ -1,14 +1,10 @@
 /**
- * Double of the docker provider for `Image`, `Tag` and `RegistryImage`, doing the real work through the
- * Docker Engine, with the real provider's rules:
+ * Double of the docker provider for `Image`, the one docker resource the program uses (moving tags are
+ * pushed through the daemon by a command), doing the real work through the Docker Engine, with the real
+ * provider's rules:
  * - Image: Check adds `build.contextDigest` (the context, honouring .dockerignore, and the Dockerfile) and
  *   the engine's platform; any input change but registry credentials updates; Create/Update build with
  *   BuildKit and push, with the credentials in a private Docker config; Delete leaves the image.
- * - Tag: `docker tag`; every input forces a replacement; Delete removes nothing.
- * - RegistryImage: pushes the local image, then reads the tag's digest from the registry itself, at
- *   `authConfig.address` taken as https:// unless it says http://, and fails as the real one does without
- *   an authConfig (this double has no provider-level registryAuth); `name` and `triggers` force a
- *   replacement; Delete deletes the manifest unless `keepRemotely`.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -18,13 +14,6 @@ import { changedKeys, Props, reveal, runProcess, sdkVersion, serve, typeOf } fro
 
 const DOCKER = fs.existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 const PLATFORM = `linux/${({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[os.arch()] ?? os.arch()}`;
-const MANIFEST_TYPES = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-].join(", ");
-
 async function docker(args: string[], options: { config?: string; input?: string } = {}): Promise<string> {
   const env = { ...process.env, DOCKER_BUILDKIT: "1", ...(options.config ? { DOCKER_CONFIG: options.config } : {}) };
   const ran = await runProcess(DOCKER, args, { env, input: options.input });
@@ -115,43 +104,9 @@ async function buildAndPush(inputs: Props): Promise<Props> {
   };
 }
 
-// ---- RegistryImage
-/** `host[:port]/repo/path:tag` → its parts. */
-function parseName(name: string): { registry: string; repository: string; tag: string } {
-  const match = /^([^/]+)\/(.+?)(?::([^/:]+))?$/.exec(name);
-  if (!match) throw new Error(`image name ${name} has no registry host`);
-  return { registry: match[1], repository: match[2], tag: match[3] ?? "latest" };
-}
-
-const normalizeAddress = (address: string) => (/^https?:\/\//.test(address) ? address : `https://${address}`).replace(/\/+$/, "");
-
-function authFor(op: string, plain: Props): { address: string; username?: string; password?: string } {
-  if (!plain.authConfig) {
-    throw new Error(`resourceDockerRegistryImage${op}: Unable to get authConfig for registry: no auth config found for registry ${parseName(plain.name).registry} in auth configs: map[]`);
-  }
-  return { address: normalizeAddress(plain.authConfig.address), username: plain.authConfig.username, password: plain.authConfig.password };
-}
-
-async function registryRequest(method: string, url: string, auth: { username?: string; password?: string }): Promise<Response> {
-  const headers: Record<string, string> = { Accept: MANIFEST_TYPES };
-  if (auth.username) headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ""}`).toString("base64")}`;
-  try {
-    return await fetch(url, { method, headers });
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-    throw new Error(`${method} ${url}: ${cause?.message ?? cause?.code ?? String(error)}`);
-  }
-}
-
-async function registryDigest(op: string, plain: Props): Promise<string> {
-  const auth = authFor(op, plain);
-  const { repository, tag } = parseName(plain.name);
-  const response = await registryRequest("HEAD", `${auth.address}/v2/${repository}/manifests/${tag}`, auth).catch((error) => {
-    throw new Error(`Got error getting registry image digest inside resourceDockerRegistryImage${op}: unable to get digest: ${error.message}`);
-  });
-  const digest = response.headers.get("docker-content-digest");
-  if (!response.ok || !digest) throw new Error(`Got error getting registry image digest inside resourceDockerRegistryImage${op}: ${response.status} from the registry`);
-  return digest;
+/** The program uses no other docker resource; one that appears is a mistake to report. */
+function only(urn: string): void {
+  if (typeOf(urn) !== "docker:index/image:Image") throw new Error(`the docker double does not implement ${typeOf(urn)}`);
 }
 
 serve({
@@ -168,56 +123,19 @@ serve({
     return { inputs: { ...news, build } };
   },
   async diff(_id, urn, olds, news) {
-    switch (typeOf(urn)) {
-      case "docker:index/image:Image": {
-        // Registry credentials may rotate without a rebuild; only the server counts.
-        const strip = (p: Props) => ({ ...p, registry: { server: reveal(p.registry ?? {}).server } });
-        const changed = changedKeys(strip(olds), strip(news), IMAGE_INPUTS);
-        return { changes: changed.length > 0 };
-      }
-      case "docker:index/tag:Tag": {
-        const replaces = changedKeys(olds, news, ["sourceImage", "targetImage", "tagTriggers"]);
-        return { changes: replaces.length > 0, replaces };
-      }
-      default: {
-        const replaces = changedKeys(olds, news, ["name", "triggers"]);
-        const updates = changedKeys(olds, news, ["authConfig", "keepRemotely", "insecureSkipVerify"]);
-        return { changes: replaces.length + updates.length > 0, replaces };
-      }
-    }
+    only(urn);
+    // Registry credentials may rotate without a rebuild; only the server counts.
+    const strip = (p: Props) => ({ ...p, registry: { server: reveal(p.registry ?? {}).server } });
+    return { changes: changedKeys(strip(olds), strip(news), IMAGE_INPUTS).length > 0 };
   },
   async create(urn, inputs) {
-    const plain = reveal<Props>(inputs);
-    switch (typeOf(urn)) {
-      case "docker:index/image:Image": {
-        const outs = await buildAndPush(inputs);
-        return { id: outs.repoDigest || plain.imageName, outs };
-      }
-      case "docker:index/tag:Tag": {
-        await docker(["tag", plain.sourceImage, plain.targetImage]);
-        const sourceImageId = await docker(["image", "inspect", "--format", "{{.Id}}", plain.sourceImage]);
-        return { id: `${plain.sourceImage}.${plain.targetImage}`, outs: { ...inputs, sourceImageId } };
-      }
-      default: {
-        const auth = authFor("Create", plain);
-        await withLogin(parseName(plain.name).registry, auth.username, auth.password, (config) => docker(["push", plain.name], { config }));
-        const sha256Digest = await registryDigest("Create", plain);
-        return { id: sha256Digest, outs: { ...inputs, sha256Digest } };
-      }
-    }
+    only(urn);
+    const outs = await buildAndPush(inputs);
+    return { id: outs.repoDigest || reveal<Props>(inputs).imageName, outs };
   },
   async update(_id, urn, _olds, news) {
-    if (typeOf(urn) === "docker:index/image:Image") return { outs: await buildAndPush(news) };
-    if (typeOf(urn) === "docker:index/registryImage:RegistryImage") return { outs: { ...news, sha256Digest: await registryDigest("Update", reveal(news)) } };
-    return { outs: news };
+    only(urn);
+    return { outs: await buildAndPush(news) };
   },
-  async delete(_id, urn, props) {
-    if (typeOf(urn) !== "docker:index/registryImage:RegistryImage") return;
-    const plain = reveal<Props>(props);
-    if (plain.keepRemotely) return;
-    const auth = authFor("Delete", plain);
-    const { repository } = parseName(plain.name);
-    const response = await registryRequest("DELETE", `${auth.address}/v2/${repository}/manifests/${plain.sha256Digest}`, auth);
-    if (![200, 202, 404].includes(response.status)) throw new Error(`Got error deleting registry image: ${response.status}`);
-  },
+  // Delete leaves the image, as the real provider does.
 });
