@@ -51,6 +51,8 @@ export = async () => {
     /** `pulumi stack output --show-secrets registryPassword` */
     registryPassword: registry.credentials ? pulumi.secret(registry.credentials.password) : undefined,
     registryUiService: registry.uiServiceName,
+    /** With registry.tls: the CA (PEM, not secret) that Docker, containerd and every client trust. */
+    registryCa: registry.ca,
     /** Only when generated: register them in MinIO (`mc admin user add`). */
     s3AccessKey: registry.generatedS3Credentials?.accessKey,
     s3SecretKey: registry.generatedS3Credentials?.secretKey,

@@ -10,6 +10,8 @@ export interface ImageScanArgs {
   dockerConfigJson?: pulumi.Input<string>;
   /** The registry speaks plain HTTP (the addon, or a NodePort without TLS). */
   insecureRegistry: boolean;
+  /** The registry's private CA (PEM), which Trivy then verifies it against. */
+  registryCa?: pulumi.Input<string>;
   /** Threshold, accepted findings, and where Trivy and its database are. */
   settings: ScanSettings;
 }
@@ -38,6 +40,7 @@ export class ImageScan extends pulumi.ComponentResource {
           IMAGE_DIGEST_REF: args.imageDigestRef,
           SCAN_IGNORE: ignoreFile,
           ...(args.dockerConfigJson ? { REGISTRY_DOCKER_CONFIG: pulumi.secret(args.dockerConfigJson) } : {}),
+          ...(args.registryCa ? { REGISTRY_CA: args.registryCa } : {}),
         },
       },
       { parent: this },

@@ -12,6 +12,8 @@ export interface ImageSignatureArgs {
   dockerConfigJson?: pulumi.Input<string>;
   /** The registry speaks plain HTTP (the addon, or a NodePort without TLS). */
   allowHttpRegistry: boolean;
+  /** The registry's private CA (PEM), which cosign then verifies it against. */
+  registryCa?: pulumi.Input<string>;
 }
 
 /** Signs a pushed digest with cosign after the push; a new digest signs again, an unchanged one does nothing. */
@@ -33,6 +35,7 @@ export class ImageSignature extends pulumi.ComponentResource {
           COSIGN_PRIVATE_KEY: pulumi.secret(args.privateKey),
           COSIGN_PASSWORD: pulumi.secret(args.password),
           ...(args.dockerConfigJson ? { REGISTRY_DOCKER_CONFIG: pulumi.secret(args.dockerConfigJson) } : {}),
+          ...(args.registryCa ? { REGISTRY_CA: args.registryCa } : {}),
         },
       },
       { parent: this, additionalSecretOutputs: ["stdout", "stderr"] },

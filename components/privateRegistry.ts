@@ -5,6 +5,11 @@ import { ManagedRegistry } from "./managedRegistry";
 import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
 import { RegistryCredentials } from "./registryCredentials";
 import { registryReadiness } from "./registryReadiness";
+import { DockerRegistryTrust } from "./dockerRegistryTrust";
+import { NodeRegistryTrust } from "./nodeRegistryTrust";
+
+/** Where an external registry's CA (registryTlsCa) is installed for the pushing Docker daemon. */
+const DOCKER_CERTS_DIR = "/etc/docker/certs.d";
 
 export interface PrivateRegistryArgs {
   settings: RegistrySettings;
@@ -22,8 +27,10 @@ export interface RegistryAccess {
   credentials?: RegistryCredentials;
   /** Depend on this before pushing: it resolves once the registry answers. */
   ready?: pulumi.Resource;
-  /** Plain HTTP (the addon and the managed NodePort); an external registry is expected to have TLS. */
+  /** Plain HTTP (the addon, the managed registry without TLS); an external registry is expected to have TLS. */
   insecure: boolean;
+  /** The private CA (PEM) that clients verify the registry against, when the managed registry has TLS. */
+  ca?: pulumi.Output<string>;
   /** `.dockerconfigjson` for the pull Secrets in app namespaces; absent for a registry without auth. */
   pullDockerConfigJson?: pulumi.Output<string>;
 }
@@ -37,6 +44,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
   public readonly credentials?: RegistryCredentials;
   public readonly ready?: pulumi.Resource;
   public readonly insecure: boolean;
+  public readonly ca?: pulumi.Output<string>;
   public readonly pullDockerConfigJson?: pulumi.Output<string>;
   public readonly uiServiceName?: pulumi.Output<string>;
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
@@ -46,7 +54,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
     const s = args.settings;
     const secrets = args.secrets;
     const child = { parent: this };
-    this.insecure = s.mode !== "external";
+    this.insecure = s.mode === "microk8s-addon" || (s.mode === "managed" && !s.tls.enabled);
 
     switch (s.mode) {
       case "microk8s-addon": {
@@ -83,6 +91,10 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
             htpasswd: this.credentials?.htpasswd,
             probeCredentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
             s3Credentials,
+            tlsGiven:
+              secrets.registryTlsCertificate && secrets.registryTlsKey && secrets.registryTlsCa
+                ? { certificate: secrets.registryTlsCertificate, key: secrets.registryTlsKey, ca: secrets.registryTlsCa }
+                : undefined,
             firstUpdate: args.firstUpdate,
           },
           child,
@@ -91,6 +103,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
         this.ready = managed.ready;
         this.uiServiceName = managed.uiServiceName;
         this.generatedS3Credentials = managed.generatedS3Credentials;
+        this.ca = managed.ca;
         break;
       }
       case "external": {
@@ -106,6 +119,9 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
             ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host, pull }, child)
             : undefined;
         this.host = pulumi.output(s.host);
+        // A private CA (registryTlsCa) is what every client verifies this registry against.
+        this.ca = secrets.registryTlsCa ? pulumi.unsecret(secrets.registryTlsCa) : undefined;
+        const dockerTrust = this.ca ? new DockerRegistryTrust(`${name}-docker-trust`, { host: s.host, ca: this.ca, certsDir: DOCKER_CERTS_DIR }, child).installed : undefined;
         // The same bounded wait as the other modes: an unreachable registry fails before the first push.
         this.ready = registryReadiness(
           `${name}-ready`,
@@ -114,13 +130,22 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
             readiness: s.readiness,
             hint: `Check that ${s.host} is reachable from this machine and serves TLS`,
             credentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
+            ca: this.ca,
           },
-          child,
+          { parent: this, dependsOn: dockerTrust ? [dockerTrust] : [] },
         );
         break;
       }
     }
     this.pullDockerConfigJson = this.credentials?.pullDockerConfigJson;
-    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName });
+    if (s.nodeTrust.enabled) {
+      const host = s.mode === "managed" ? managedRegistryHost(s) : s.host;
+      new NodeRegistryTrust(
+        `${name}-node-trust`,
+        { host, ca: this.ca, certsDir: s.nodeTrust.certsDir, image: s.nodeTrust.image, namespace: s.nodeTrust.namespace },
+        child,
+      );
+    }
+    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName, ca: this.ca });
   }
 }

@@ -10,6 +10,8 @@ export interface RegistryReadinessArgs {
   hint: string;
   /** With credentials the check waits for a 200 with them, so a rotated password is live before any push. */
   credentials?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
+  /** A private CA's PEM: the check verifies the registry's certificate against it. */
+  ca?: pulumi.Input<string>;
   /** Changes that re-run the check (a new image, new credentials). */
   triggers?: pulumi.Input<string>[];
 }
@@ -28,9 +30,13 @@ export function registryReadiness(name: string, args: RegistryReadinessArgs, opt
       update: script,
       interpreter: ["/bin/sh", "-c"],
       triggers: args.triggers,
-      environment: credentials
-        ? { REGISTRY_AUTHORIZATION: pulumi.secret(pulumi.all([credentials.username, credentials.password]).apply(([u, p]) => basicAuthorization(u, p))) }
-        : undefined,
+      environment:
+        credentials || args.ca
+          ? {
+              ...(credentials ? { REGISTRY_AUTHORIZATION: pulumi.secret(pulumi.all([credentials.username, credentials.password]).apply(([u, p]) => basicAuthorization(u, p))) } : {}),
+              ...(args.ca ? { REGISTRY_CA: args.ca } : {}),
+            }
+          : undefined,
     },
     opts,
   );

@@ -5,7 +5,8 @@ import { AppSettings, appsSchema, imagesSchema, ScanSettings, tagStrategySchema 
 import * as semver from "semver";
 import { isDigestPinned } from "../lib/imageRef";
 import { EXPOSE_ANNOTATION, REGISTRY_NODE_PORT } from "../lib/patterns";
-import { ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
+import { isLoopbackHost } from "../lib/hosts";
+import { ADDON_HOST, ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
 
 export const PROJECT = "microk8s-pipeline";
 export const ENVIRONMENTS = ["dev", "prod"] as const;
@@ -65,6 +66,7 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
   if (apps.success && environment === "prod") problems.push(...prodImageRules(apps.data));
   if (apps.success && registry.success) problems.push(...namespaceRules(registry.data, apps.data));
   if (registry.success && environment === "prod") problems.push(...prodRegistryRules(registry.data));
+  if (registry.success) problems.push(...nodeTrustRules(registry.data, environment, apps.success ? apps.data : []));
   if (apps.success && tagStrategy.success) problems.push(...versionRules(apps.data, tagStrategy.data));
 
   if (problems.length > 0 || !env.success || !registry.success || !apps.success || !tagStrategy.success || !images.success) {
@@ -106,6 +108,27 @@ function namespaceRules(registry: RegistrySettings, apps: AppSettings[]): string
   );
 }
 
+/**
+ * Node trust: not for the addon's own localhost:32000 (MicroK8s's containerd reaches it already), a
+ * namespace of its own, and in prod its (third-party) image by digest.
+ */
+function nodeTrustRules(registry: RegistrySettings, environment: string, apps: AppSettings[]): string[] {
+  const trust = registry.nodeTrust;
+  if (!trust.enabled) return [];
+  const problems: string[] = [];
+  if (registry.mode === "microk8s-addon" && registry.host === ADDON_HOST) {
+    problems.push(`${PROJECT}:registry.nodeTrust.enabled = true: the addon's own ${ADDON_HOST} needs no node trust (MicroK8s's containerd pulls from it over plain HTTP already); it is for any other registry.host`);
+  }
+  const taken = [registry.mode === "managed" ? registry.namespace : registry.mode === "microk8s-addon" ? ADDON_NAMESPACE : undefined, ...apps.map((a) => a.namespace)];
+  if (taken.includes(trust.namespace)) {
+    problems.push(`${PROJECT}:registry.nodeTrust.namespace = "${trust.namespace}": is the registry's or an app's namespace; node trust gets a namespace of its own`);
+  }
+  if (environment === "prod" && !isDigestPinned(trust.image)) {
+    problems.push(`${PROJECT}:registry.nodeTrust.image = ${JSON.stringify(trust.image)}: must be pinned by digest in prod (${trust.image.split("@")[0]}@sha256:...; docker buildx imagetools inspect ${trust.image} gives it)`);
+  }
+  return problems;
+}
+
 /** Prod registries: no one in without credentials, in any mode. */
 function prodAuthRules(registry: RegistrySettings): string[] {
   if (registry.mode === "microk8s-addon") {
@@ -133,10 +156,21 @@ function prodNodePortRules(registry: RegistrySettings): string[] {
   ];
 }
 
+/**
+ * A push sends the credential with every request: off the machine, only over TLS. A `localhost:<nodePort>`
+ * host passes here, though on several nodes a pull from another node still crosses the node network (README).
+ */
+function prodTlsRules(registry: Extract<RegistrySettings, { mode: "managed" }>): string[] {
+  if (registry.tls.enabled || registry.host === undefined || isLoopbackHost(registry.host)) return [];
+  return [
+    `${PROJECT}:registry.host = ${JSON.stringify(registry.host)}: is not a loopback address, so every push would send the credential in cleartext; in prod set registry.tls.generate: true, or registry.tls.enabled: true with the secrets registryTlsCertificate, registryTlsKey and registryTlsCa`,
+  ];
+}
+
 /** A prod registry has auth, and every third-party image it runs is pinned by digest. */
 function prodRegistryRules(registry: RegistrySettings): string[] {
   if (registry.mode !== "managed") return prodAuthRules(registry);
-  const problems: string[] = prodNodePortRules(registry);
+  const problems: string[] = [...prodNodePortRules(registry), ...prodTlsRules(registry)];
   if (!registry.auth.enabled) {
     problems.push(`${PROJECT}:registry.auth.enabled = false: a prod registry must have auth (anyone reaching the NodePort could push and delete)`);
   }

@@ -6,13 +6,17 @@ import { LABEL_VALUE_CHARS } from "../lib/patterns";
 import { parseBytes } from "../lib/quantity";
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
-const ADDON_HOST = "localhost:32000";
+export const ADDON_HOST = "localhost:32000";
 /** Bounded wait for `/v2/`: five minutes by default. */
 const READINESS_DEFAULTS = { attempts: 60, intervalSeconds: 5 } as const;
 /** The MicroK8s registry addon refuses a smaller volume. */
 export const ADDON_MIN_SIZE = "20Gi";
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
+/** Node trust's writer: any image with a POSIX shell, from outside the private registry (nodes cannot pull from it before they trust it). */
+export const DEFAULT_NODE_TRUST_IMAGE = "busybox:1.36.1";
+/** Where MicroK8s's containerd reads registry hosts (its CRI `config_path`). */
+export const MICROK8S_CERTS_DIR = "/var/snap/microk8s/args/certs.d";
 /** Any image with a shell and kubectl works; this one is pinned. */
 export const DEFAULT_KUBECTL_IMAGE = "alpine/k8s:1.31.4";
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
@@ -24,6 +28,25 @@ const imageRef = imageReference("registry:2.8.3")
   .refine((v) => !isFloating(v), {
     error: "must be pinned to a version tag or digest (not latest, not untagged)",
   });
+/** An absolute folder path, used as written in a shell and a hostPath: no '.' or '..' segments, no spaces. */
+const absoluteDir = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "must be an absolute path such as /etc/docker/certs.d" })
+  .refine((v) => !v.split("/").some((segment) => segment === ".." || segment === "."), { error: "must not have '.' or '..' segments" });
+
+/**
+ * Every node's containerd trusts the registry (opt-in, any mode): a DaemonSet writes `hosts.toml` (and the CA
+ * with TLS) under `<certsDir>/<host>/` on each node, nodes that join later included.
+ */
+const nodeTrustSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    certsDir: absoluteDir.default(MICROK8S_CERTS_DIR),
+    image: imageRef.default(DEFAULT_NODE_TRUST_IMAGE),
+    namespace: namespaceName.default("registry-node-trust"),
+  })
+  .prefault({});
+
 /** How long to wait for `/v2/` after the registry is created: bounded, so a broken registry fails the update. */
 const readinessSchema = z
   .strictObject({
@@ -73,6 +96,7 @@ const addonSchema = z.strictObject({
   readiness: readinessSchema,
   /** `pulumi destroy` runs `microk8s disable registry`, which deletes the addon's volume and every image. */
   disableOnDestroy: z.boolean().default(false),
+  nodeTrust: nodeTrustSchema,
   allowReplaceFrom: allowReplaceFromSchema,
 });
 
@@ -129,6 +153,23 @@ const gcSchema = z
   })
   .prefault({});
 
+/**
+ * HTTPS for the managed registry: a certificate of your own (secrets registryTlsCertificate, registryTlsKey,
+ * registryTlsCa) or one generated with a private CA. `generate` implies `enabled`.
+ */
+const tlsSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    generate: z.boolean().default(false),
+    /** The generated server certificate's lifetime; an up within 30 days of its end renews it (the CA stays). */
+    validityDays: z.number().int().min(60).max(825).default(365),
+    /** Where the Docker daemon that pushes reads registry CAs (`<dir>/<host>/ca.crt`); rootless Docker reads ~/.config/docker/certs.d. */
+    dockerCertsDir: absoluteDir.default("/etc/docker/certs.d"),
+  })
+  .prefault({})
+  .refine((t) => !(t.generate && t.enabled === false), { error: "generate: true needs TLS on; remove enabled: false (generate implies it)", path: ["enabled"] })
+  .transform(({ enabled, ...rest }) => ({ ...rest, enabled: enabled ?? rest.generate }));
+
 const managedSchema = z
   .strictObject({
     mode: z.literal("managed"),
@@ -178,6 +219,8 @@ const managedSchema = z
     ui: uiSchema,
     /** Scheduled garbage collection in a read-only window; off by default (pushes fail during it). */
     gc: gcSchema,
+    tls: tlsSchema,
+    nodeTrust: nodeTrustSchema,
     readiness: readinessSchema,
     allowReplaceFrom: allowReplaceFromSchema,
   })
@@ -204,6 +247,7 @@ const externalSchema = z
      * registryPullPassword. Required in prod; in dev, without it the pull Secrets carry the push credential.
      */
     pullUsername: z.string().regex(/^[^:\s]+$/, { error: "must be a user name without ':' or spaces" }).optional(),
+    nodeTrust: nodeTrustSchema,
     readiness: readinessSchema,
     allowReplaceFrom: allowReplaceFromSchema,
   })
@@ -226,6 +270,8 @@ export type RegistrySettings = z.infer<typeof registrySchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
 export type UiSettings = z.infer<typeof uiSchema>;
 export type GcSettings = z.infer<typeof gcSchema>;
+export type NodeTrustSettings = z.infer<typeof nodeTrustSchema>;
+export type TlsSettings = z.infer<typeof tlsSchema>;
 export type AllowReplaceFrom = z.infer<typeof allowReplaceFromSchema>;
 
 /** Where Docker on this machine reaches a managed registry: its configured host, else the NodePort on localhost. */

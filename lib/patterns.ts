@@ -19,3 +19,9 @@ export const EXPOSE_ANNOTATION = "microk8s-pipeline/expose";
  * the service-exposure policy lets through without the expose annotation, so prod config requires it.
  */
 export const REGISTRY_NODE_PORT = 32000;
+
+/**
+ * The pod-template annotation that says why a workload needs the node itself (a hostPath, root): its value
+ * is the reason. The security-context and host-path policies let such a workload through, and only it.
+ */
+export const NODE_ACCESS_ANNOTATION = "microk8s-pipeline/node-access";

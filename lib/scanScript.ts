@@ -1,4 +1,5 @@
 import type { ScanSettings } from "../config/appsSchema";
+import { caTrustLines } from "./caTrust";
 
 /**
  * The vulnerability gate, run by a local Command after the push: Trivy scans the pushed digest straight
@@ -7,7 +8,8 @@ import type { ScanSettings } from "../config/appsSchema";
  * All severities are scanned, so the summary counts them all; findings at or above the threshold fail the
  * update, with Trivy's table (library, ID, severity, status, installed, fixed, title) on stderr. On
  * success stdout is the summary, one JSON object.
- * Inputs come in the environment: IMAGE_DIGEST_REF, SCAN_IGNORE (the ignore file), REGISTRY_DOCKER_CONFIG.
+ * Inputs come in the environment: IMAGE_DIGEST_REF, SCAN_IGNORE (the ignore file), REGISTRY_DOCKER_CONFIG,
+ * and REGISTRY_CA for a registry with a private CA (caTrustLines).
  */
 export const TRIVY_INSTALL_HINT =
   "install Trivy v0.74.0 (https://trivy.dev/latest/getting-started/installation/, or " +
@@ -54,6 +56,7 @@ export function scanScript(settings: ScanSettings, options: { insecureRegistry: 
     "umask 077",
     'if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json"',
     'printf %s "$SCAN_IGNORE" > "$work/ignore.yaml"',
+    ...caTrustLines(),
     `DOCKER_CONFIG="$work" ${scan}`,
     `if ! ${trivy} convert --quiet --format table --table-mode detailed --severity ${severity} --exit-code 1 "$work/report.json" >&2; then`,
     `  echo "vulnerability gate: $IMAGE_DIGEST_REF has findings of severity ${settings.severity}, listed above: upgrade the packages, or accept each in images.scan.ignore with a reason" >&2`,

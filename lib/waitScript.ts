@@ -7,6 +7,7 @@
  *   registry serving the port has the new htpasswd, so nothing pushes to (or reads from) a registry that
  *   would refuse it. The header reaches curl on its standard input (`-H @-`, written by the shell's
  *   builtin printf), never on a command line, where `ps` and `/proc/<pid>/cmdline` would show it.
+ * - With `$REGISTRY_CA` (a private CA's PEM) in the environment, curl verifies the registry against it alone.
  */
 /** The `REGISTRY_AUTHORIZATION` value for a user and password: HTTP Basic. */
 export const basicAuthorization = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
@@ -21,10 +22,12 @@ export function waitForRegistryScript(baseUrl: string, attempts: number, interva
   return [
     "set -u",
     "status=none",
+    'ca=""',
+    'if [ -n "${REGISTRY_CA:-}" ]; then ca=$(mktemp); trap \'rm -f "$ca"\' EXIT; printf "%s\\n" "$REGISTRY_CA" > "$ca"; fi',
     "i=0",
     `while [ "$i" -lt ${attempts} ]; do`,
     "  i=$((i + 1))",
-    `  status=$(${header}curl -s -o /dev/null -w '%{http_code}' --max-time 5${auth} '${url}' || true)`,
+    `  status=$(${header}curl -s -o /dev/null -w '%{http_code}' --max-time 5\${ca:+ --cacert "$ca"}${auth} '${url}' || true)`,
     `  case "$status" in ${accepted}) echo "registry ${url} answered $status after $i attempt(s)"; exit 0;; esac`,
     `  [ "$i" -lt ${attempts} ] && sleep ${intervalSeconds}`,
     "done",

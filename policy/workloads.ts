@@ -28,6 +28,21 @@ export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
   securityContext?: { runAsNonRoot?: boolean };
+  volumes?: { name?: string; hostPath?: { path?: string } }[];
+}
+
+/** The pod template's annotations (a bare Pod's own); `{}` for other resources. */
+export function podAnnotationsOf(type: string, props: Record<string, any>): Record<string, string> {
+  const path = POD_SPEC_PATHS[type];
+  if (!path) return {};
+  const metadataPath = type === "kubernetes:core/v1:Pod" ? ["metadata"] : [...path.slice(0, -1), "metadata"];
+  return metadataPath.reduce<any>((node, key) => node?.[key], props)?.annotations ?? {};
+}
+
+/** Why the workload needs the node itself (NODE_ACCESS_ANNOTATION), or undefined: no reason given. */
+export function nodeAccessReason(type: string, props: Record<string, any>, annotation: string): string | undefined {
+  const reason = podAnnotationsOf(type, props)[annotation];
+  return typeof reason === "string" && reason.trim().length > 0 ? reason : undefined;
 }
 
 export function podSpecOf(type: string, props: Record<string, any>): PodSpec | undefined {

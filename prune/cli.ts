@@ -4,6 +4,7 @@
  * kept tag points to, and deletes nothing without --yes. Exit codes: 0 done, 1 some deletions failed
  * (re-run to finish), 2 bad flags or a registry error that stopped it before any deletion.
  */
+import * as fs from "fs";
 import { Command, InvalidArgumentError } from "commander";
 import { executePlan, probeCapability } from "./execute";
 import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
@@ -73,6 +74,7 @@ export function buildCommand(): Command {
     .requiredOption("--registry <url>", "registry base URL, e.g. http://localhost:32000", registryUrl)
     .option("--username <user>", "basic-auth user (password from REGISTRY_PASSWORD or --password-stdin)")
     .option("--password-stdin", "read the password from standard input")
+    .option("--ca-file <path>", "PEM file of the CA an https:// registry is verified against (a private CA)")
     .option("--repo <name>", "repository to prune (repeatable; default: every repository in the catalog)", collect(repositoryName), [])
     .requiredOption("--keep <n>", "how many of the newest tags to keep per repository", wholeNumber(1, 100_000))
     .option("--protect <tag>", `tag never deleted (repeatable; added to: ${DEFAULT_PROTECTED_TAGS.join(", ")})`, collect(String), [])
@@ -97,6 +99,16 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
   if (o.passwordStdin) password = (await io.readStdin()).replace(/\r?\n$/, "");
   if (o.username && !password) throw new UsageError("--username needs a password: set REGISTRY_PASSWORD or pass --password-stdin");
   if (!o.username && o.passwordStdin) throw new UsageError("--password-stdin needs --username");
+  if (o.caFile && !String(o.registry).startsWith("https:")) throw new UsageError("--ca-file needs an https:// --registry");
+  let ca: string | undefined;
+  if (o.caFile) {
+    try {
+      ca = fs.readFileSync(o.caFile, "utf8");
+    } catch (error) {
+      throw new UsageError(`--ca-file ${o.caFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca-file ${o.caFile}: is not a PEM certificate`);
+  }
   return {
     registry: o.registry,
     username: o.username,
@@ -107,7 +119,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
     protectDigests: o.protectDigest,
     yes: Boolean(o.yes),
     json: Boolean(o.json),
-    client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024 },
+    client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024, ca },
   };
 }
 

@@ -25,6 +25,8 @@ export interface ClientOptions {
   attempts: number;
   /** First backoff; doubled each retry, with jitter. */
   backoffMs: number;
+  /** PEM of the CA an https:// registry is verified against, in place of Node's bundled roots. */
+  ca?: string;
 }
 
 /** A counting semaphore: at most `limit` callers inside at once. */
@@ -84,7 +86,7 @@ export class RegistryClient {
   constructor(readonly baseUrl: string, private readonly options: ClientOptions) {
     this.semaphore = new Semaphore(options.concurrency);
     const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
-    this.agent = baseUrl.startsWith("https:") ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent = baseUrl.startsWith("https:") ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) }) : new http.Agent(agentOptions);
     if (options.username) this.authHeader = `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
   }
 
@@ -115,7 +117,7 @@ export class RegistryClient {
     if (TLS_PROBLEM.test(lastProblem)) {
       throw new RegistryError(
         "unreachable",
-        `TLS with ${this.baseUrl} failed (${lastProblem}): trust the registry's CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or use http:// for a plain-HTTP registry`,
+        `TLS with ${this.baseUrl} failed (${lastProblem}): give the registry's CA with --ca-file /path/to/ca.crt, or use http:// for a plain-HTTP registry`,
       );
     }
     if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/.test(lastProblem)) {

@@ -82,7 +82,7 @@ keep_orphans() {
     echo "recover: kept $kind $id, which the state does not hold (it may hold images): once you know it holds none, remove it with: $remove"
   done
 }
-for kind in deployments.apps services secrets cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io poddisruptionbudgets.policy roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
+for kind in deployments.apps daemonsets.apps services secrets configmaps cronjobs.batch serviceaccounts networkpolicies.networking.k8s.io poddisruptionbudgets.policy roles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io; do
   delete_orphans "$kind" namespaced
 done
 keep_orphans persistentvolumeclaims namespaced

@@ -63,7 +63,7 @@ export function stackConfig(stack: string): Record<string, unknown> {
 
 
 const NO_FINDINGS = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
-const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:"];
+const KNOWN_PREFIXES = [`${PROJECT}:`, "kubernetes:", "random:", "command:", "docker:", "tls:"];
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 function mockState(type: string, name: string, inputs: Record<string, any>, secretValues: string[]): Record<string, unknown> {
@@ -71,6 +71,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>, secr
     const result = `Z${hexOf(`${type}/${name}`, Math.max(15, (inputs.length ?? 16) - 1))}`;
     secretValues.push(result);
     return { ...inputs, result };
+  }
+  if (type === "tls:index/privateKey:PrivateKey") {
+    const privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock${hexOf(`${type}/${name}`, 32)}\n-----END PRIVATE KEY-----\n`;
+    secretValues.push(privateKeyPem);
+    return { ...inputs, privateKeyPem, publicKeyPem: `public-${name}` };
+  }
+  if (type === "tls:index/certRequest:CertRequest") return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n` };
+  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {
+    return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`, readyForRenewal: false };
   }
   if (type.startsWith("kubernetes:")) {
     const metadata = { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? autoName(name) };

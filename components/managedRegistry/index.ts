@@ -7,10 +7,13 @@ import { disruptionBudgetSpec, spreadOverNodes, standardLabels } from "../../lib
 import { RegistryGc } from "../registryGc";
 import { registryReadiness } from "../registryReadiness";
 import { RegistryUi } from "../registryUi";
+import { RegistryTls } from "../registryTls";
+import { DockerRegistryTrust } from "../dockerRegistryTrust";
+import { hostName, isIpv4, isLoopbackHost } from "../../lib/hosts";
 import { givenOrGenerated } from "../secretValue";
 import { collectorSpec, registryPodSpec, sameNodeAs } from "./podSpec";
 import { READONLY_ANNOTATION, WRITABLE_VALUE } from "../../lib/gcScript";
-import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT } from "./registryEnv";
+import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryPortName } from "./registryEnv";
 
 export interface ManagedRegistryArgs {
   settings: ManagedSettings;
@@ -20,6 +23,8 @@ export interface ManagedRegistryArgs {
   probeCredentials?: { username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** S3 (MinIO) keys as Pulumi secrets; generated when absent, for the MinIO admin to register. */
   s3Credentials?: { accessKey: pulumi.Input<string>; secretKey: pulumi.Input<string> };
+  /** A certificate of one's own (Pulumi secrets), when settings.tls is on without generate. */
+  tlsGiven?: { certificate: pulumi.Input<string>; key: pulumi.Input<string>; ca: pulumi.Input<string> };
   /**
    * The stack's first update: generated S3 keys are new, MinIO does not know them yet, and the registry
    * cannot start until it does, so the update says which keys to register and how, before it waits.
@@ -37,6 +42,8 @@ export class ManagedRegistry extends pulumi.ComponentResource {
   /** Resolves once `/v2/` answered on the NodePort; depend on it before pushing. */
   public readonly ready: pulumi.Resource;
   public readonly uiServiceName?: pulumi.Output<string>;
+  /** The CA clients verify the registry against, with TLS on. */
+  public readonly ca?: pulumi.Output<string>;
   /** Only set when the keys were generated here: hand them to the MinIO admin. */
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
 
@@ -91,6 +98,25 @@ export class ManagedRegistry extends pulumi.ComponentResource {
             child,
           )
         : undefined;
+    // The Service's name is fixed (the component's), so the certificate can name it before it exists.
+    const serviceName = name;
+    const host = managedRegistryHost(s);
+    const certificate = s.tls.enabled
+      ? new RegistryTls(
+          `${name}-certificate`,
+          { given: args.tlsGiven, ...certificateNames(host, serviceName, s.namespace), validityDays: s.tls.validityDays },
+          child,
+        )
+      : undefined;
+    const tlsSecret = certificate
+      ? new k8s.core.v1.Secret(
+          `${name}-tls`,
+          { metadata: { namespace, labels }, type: "kubernetes.io/tls", stringData: { "tls.crt": certificate.certificate, "tls.key": certificate.key } },
+          child,
+        )
+      : undefined;
+    this.ca = certificate?.ca;
+
     const dataClaim =
       s.storage.type === "filesystem"
         ? new k8s.core.v1.PersistentVolumeClaim(
@@ -109,7 +135,15 @@ export class ManagedRegistry extends pulumi.ComponentResource {
 
     // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
     const checksumKey = givenOrGenerated(`${name}-checksum-key`, undefined, this);
-    const credentialsChecksum = secretsChecksum(checksumKey, [args.htpasswd ?? "", httpSecret, s3?.accessKey ?? "", s3?.secretKey ?? ""]);
+    // A renewed certificate rolls them too.
+    const credentialsChecksum = secretsChecksum(checksumKey, [
+      args.htpasswd ?? "",
+      httpSecret,
+      s3?.accessKey ?? "",
+      s3?.secretKey ?? "",
+      certificate?.certificate ?? "",
+      certificate?.key ?? "",
+    ]);
 
     // With filesystem storage, every pod that mounts the ReadWriteOnce volume runs on its node; with S3
     // (the one storage that allows several replicas) the replicas spread over nodes.
@@ -128,7 +162,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
           template: {
             metadata: { labels, annotations: { "checksum/credentials": credentialsChecksum, [READONLY_ANNOTATION]: WRITABLE_VALUE } },
             spec: {
-              ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name }),
+              ...registryPodSpec(s, { envSecret: envSecret.metadata.name, authSecret: authSecret?.metadata.name, dataClaim: dataClaim?.metadata.name, tlsSecret: tlsSecret?.metadata.name }),
               ...(sameNode ? { affinity: sameNode } : {}),
               ...(spread ? { topologySpreadConstraints: spread } : {}),
             },
@@ -171,27 +205,37 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(
       `${name}`,
       {
-        metadata: { namespace, labels },
+        metadata: { name: serviceName, namespace, labels },
         spec: {
           type: "NodePort",
           selector,
-          ports: [{ name: "http", port: REGISTRY_PORT, targetPort: "http", nodePort: s.nodePort }],
+          ports: [{ name: registryPortName(s), port: REGISTRY_PORT, targetPort: registryPortName(s), nodePort: s.nodePort }],
         },
       },
       // A replacement (a namespace move) frees the fixed NodePort before the new Service asks for it.
       { parent: this, dependsOn: [deployment], deleteBeforeReplace: true },
     );
 
-    const host = managedRegistryHost(s);
     const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
+    // The Docker daemon that pushes trusts the CA before the first push; pushes wait for `ready`.
+    const dockerTrust = certificate
+      ? new DockerRegistryTrust(`${name}-docker-trust`, { host, ca: certificate.ca, certsDir: s.tls.dockerCertsDir }, child).installed
+      : undefined;
     this.ready = registryReadiness(
       `${name}-ready`,
-      { url: `http://${host}`, readiness: s.readiness, hint, credentials: args.probeCredentials, triggers: [s.image, credentialsChecksum] },
-      { parent: this, dependsOn: [deployment, service] },
+      {
+        url: `${certificate ? "https" : "http"}://${host}`,
+        readiness: s.readiness,
+        hint,
+        credentials: args.probeCredentials,
+        ca: certificate?.ca,
+        triggers: [s.image, credentialsChecksum],
+      },
+      { parent: this, dependsOn: [deployment, service, ...(dockerTrust ? [dockerTrust] : [])] },
     );
 
     if (s.ui.enabled) {
-      const registryUrl = pulumi.interpolate`http://${service.metadata.name}.${namespace}.svc.cluster.local:${REGISTRY_PORT}`;
+      const registryUrl = pulumi.interpolate`${certificate ? "https" : "http"}://${service.metadata.name}.${namespace}.svc.cluster.local:${REGISTRY_PORT}`;
       const ui = new RegistryUi(
         `${name}-ui`,
         {
@@ -220,6 +264,14 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     }
 
     this.host = pulumi.output(host);
-    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName });
+    this.registerOutputs({ host: this.host, uiServiceName: this.uiServiceName, ca: this.ca });
   }
+}
+
+/** What a generated certificate covers: registry.host, 127.0.0.1 beside a loopback name, and the Service's in-cluster names. */
+export function certificateNames(host: string, serviceName: string, namespace: string): { dnsNames: string[]; ipAddresses: string[] } {
+  const name = hostName(host);
+  const inCluster = [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, `${serviceName}.${namespace}.svc.cluster.local`];
+  const ipAddresses = isIpv4(name) ? [name] : isLoopbackHost(host) ? ["127.0.0.1"] : [];
+  return { dnsNames: [...(isIpv4(name) ? [] : [name]), ...inCluster], ipAddresses: [...new Set(ipAddresses)] };
 }

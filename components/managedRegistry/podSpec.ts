@@ -6,7 +6,7 @@
 import type { ManagedSettings } from "../../config/registrySchema";
 import { registryConfigPath } from "../../lib/imageRef";
 import { containerSecurityContext, HOSTNAME_TOPOLOGY, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
-import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv } from "./registryEnv";
+import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv, registryPortName, TLS_DIR } from "./registryEnv";
 
 /** Long enough for the endpoints to drop the pod before it stops taking connections. */
 const PRE_STOP_PAUSE_SECONDS = 5;
@@ -26,6 +26,8 @@ export interface RegistryPodNames<N> {
   authSecret?: N;
   /** The blobs' PersistentVolumeClaim, with filesystem storage. */
   dataClaim?: N;
+  /** The `kubernetes.io/tls` Secret, with TLS on. */
+  tlsSecret?: N;
 }
 
 function mountedVolumes<N>(names: RegistryPodNames<N>): MountedVolume<N>[] {
@@ -34,6 +36,9 @@ function mountedVolumes<N>(names: RegistryPodNames<N>): MountedVolume<N>[] {
     { volume: { name: "tmp", emptyDir: {} }, mount: { name: "tmp", mountPath: "/tmp" } },
     ...(names.authSecret !== undefined
       ? [{ volume: { name: "auth", secret: { secretName: names.authSecret, defaultMode: 0o440 } }, mount: { name: "auth", mountPath: HTPASSWD_DIR, readOnly: true } }]
+      : []),
+    ...(names.tlsSecret !== undefined
+      ? [{ volume: { name: "tls", secret: { secretName: names.tlsSecret, defaultMode: 0o440 } }, mount: { name: "tls", mountPath: TLS_DIR, readOnly: true } }]
       : []),
     ...(names.dataClaim !== undefined
       ? [{ volume: { name: "data", persistentVolumeClaim: { claimName: names.dataClaim } }, mount: { name: "data", mountPath: DATA_DIR } }]
@@ -54,7 +59,7 @@ export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPod
         image: settings.image,
         imagePullPolicy: "IfNotPresent",
         ports: [
-          { name: "http", containerPort: REGISTRY_PORT },
+          { name: registryPortName(settings), containerPort: REGISTRY_PORT },
           { name: "debug", containerPort: REGISTRY_DEBUG_PORT },
         ],
         env: registryEnv(settings, names.envSecret),

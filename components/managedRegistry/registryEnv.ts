@@ -6,6 +6,8 @@ export const REGISTRY_PORT = 5000;
 /** The debug server carries /debug/health and /metrics, and needs no credentials, so probes use it. */
 export const REGISTRY_DEBUG_PORT = 5001;
 export const HTPASSWD_DIR = "/auth";
+/** Where the `kubernetes.io/tls` Secret is mounted, with TLS on. */
+export const TLS_DIR = "/certs";
 export const HTPASSWD_KEY = "htpasswd";
 export const DATA_DIR = "/var/lib/registry";
 /** In-flight requests get this long after SIGTERM; the pod's grace period covers it and the preStop pause. */
@@ -60,6 +62,15 @@ function storageEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
   return env;
 }
 
+/** The registry port's name: it says what the port speaks. */
+export const registryPortName = (settings: Pick<ManagedSettings, "tls">) => (settings.tls.enabled ? "https" : "http");
+
+/** With TLS on the registry port serves HTTPS only; the debug port (probes, metrics) stays plain HTTP. */
+function tlsEnv(settings: ManagedSettings): EnvVar<never>[] {
+  if (!settings.tls.enabled) return [];
+  return [plain("REGISTRY_HTTP_TLS_CERTIFICATE", `${TLS_DIR}/tls.crt`), plain("REGISTRY_HTTP_TLS_KEY", `${TLS_DIR}/tls.key`)];
+}
+
 function authEnv(settings: ManagedSettings): EnvVar<never>[] {
   if (!settings.auth.enabled) return [];
   return [
@@ -94,6 +105,7 @@ export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar
     // The GC switch, read from the pod template's annotation (declared there, writable, so that
     // `pulumi up --refresh` gives the registry back if a GC window left it read-only).
     { name: READONLY_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${READONLY_ANNOTATION}']` } } },
+    ...tlsEnv(settings),
     ...storageEnv(settings, secretName),
     ...authEnv(settings),
   ];

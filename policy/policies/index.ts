@@ -2,6 +2,7 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { configMapNoCredentials } from "./configMapNoCredentials";
 import { containerImagePinned } from "./containerImagePinned";
 import { disruptionBudget } from "./disruptionBudget";
+import { hostPathVolumes } from "./hostPathVolumes";
 import { noSecretPlainEnv } from "./noSecretPlainEnv";
 import { probesRequired } from "./probesRequired";
 import { registryAuthInProd } from "./registryAuthInProd";
@@ -17,6 +18,7 @@ export function allPolicies(level: EnforcementLevel): Policies {
     probesRequired(level),
     resourcesRequired(level),
     securityContext(level),
+    hostPathVolumes(level),
     noSecretPlainEnv(level),
     configMapNoCredentials(level),
     registryAuthInProd(level),

@@ -17,7 +17,9 @@ import type { DriverResult } from "./driver";
 
 export const TOOLS_DIR = process.env.E2E_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "microk8s-pipeline", "e2e-tools");
 const TOOLS = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwok-stages.yaml"];
-const PLUGINS = ["kubernetes", "command", "random", "docker"] as const;
+/** Where the program installs the prod registry's CA for the Docker daemon (registry.tls.dockerCertsDir/localhost:32000). */
+const DOCKER_TRUST_DIR = "/etc/docker/certs.d/localhost:32000";
+const PLUGINS = ["kubernetes", "command", "random", "docker", "tls"] as const;
 const PASSPHRASE = "e2e-passphrase-not-a-secret";
 /** Where the prod stack's registry pod reaches MinIO, as its config declares it. */
 const MINIO_HOST = "minio.minio.svc.cluster.local:9000";
@@ -55,6 +57,8 @@ export class E2eEnvironment {
     requireE2eTools();
     await requireTestEnvironment();
     const root = tempDir("e2e");
+    // So that a CA there was put there by this run's program.
+    fs.rmSync(DOCKER_TRUST_DIR, { recursive: true, force: true });
     const env = new E2eEnvironment(root, path.join(root, "project"), path.join(root, "bin"));
     try {
       await ok("control-plane.sh up", run("bash", [path.join(REPO_ROOT, "scripts/test-env/control-plane.sh"), "up", TOOLS_DIR, path.join(root, "cluster")]));
@@ -76,6 +80,8 @@ export class E2eEnvironment {
     await this.npm?.stop();
     await this.moto?.stop();
     await run("bash", [path.join(REPO_ROOT, "scripts/test-env/control-plane.sh"), "down", path.join(this.root, "cluster")]);
+    // The CA the prod stack's trust command gave Docker (a user's destroy leaves it; the suite's run does not).
+    fs.rmSync(DOCKER_TRUST_DIR, { recursive: true, force: true });
     if (!process.env.E2E_KEEP) fs.rmSync(this.root, { recursive: true, force: true });
   }
 
@@ -184,10 +190,11 @@ export class E2eEnvironment {
   }
 
   /** One stack operation through the driver, in a fresh process. */
-  async op(operation: "preview" | "preview-no-changes" | "up" | "up-refresh" | "destroy", stack: string): Promise<DriverResult> {
+  /** One engine operation; `extraEnv` reaches the engine and its plugins (TLS_DOUBLE_NOW moves the tls double's clock). */
+  async op(operation: "preview" | "preview-no-changes" | "up" | "up-refresh" | "destroy", stack: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<DriverResult> {
     const driver = path.join(this.projectDir, "test", "e2e", "driver.js");
     const resultFile = path.join(this.root, `result-${process.hrtime.bigint()}.json`);
-    const result = await run(process.execPath, [driver, operation, this.projectDir, stack, resultFile], { env: this.engineEnv(), cwd: this.projectDir, timeoutMs: 900_000 });
+    const result = await run(process.execPath, [driver, operation, this.projectDir, stack, resultFile], { env: { ...this.engineEnv(), ...extraEnv }, cwd: this.projectDir, timeoutMs: 900_000 });
     if (!fs.existsSync(resultFile)) throw new Error(`driver ${operation} ${stack} wrote no result (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
     const parsed = JSON.parse(fs.readFileSync(resultFile, "utf8")) as DriverResult;
     fs.rmSync(resultFile);

@@ -4,7 +4,10 @@
  * change, unrelated changes, secrets in the state, a bad config, `destroy`.
  */
 import { execFile, execFileSync, spawn } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
 import * as path from "path";
 import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ANNOTATION, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
 import { carrying, watchCmdlines } from "../cmdlineWatch";
@@ -40,9 +43,14 @@ async function outputs(stack: string): Promise<Record<string, any>> {
   return JSON.parse(await env.pulumiOk(["stack", "output", "--json", "--show-secrets", "--stack", stack]));
 }
 
-async function registryDigest(repository: string, tag: string, auth: Record<string, string> = {}): Promise<string | null> {
-  const response = await fetch(`http://127.0.0.1:${REGISTRY_NODE_PORT}/v2/${repository}/manifests/${tag}`, { method: "HEAD", headers: { Accept: MANIFEST_ACCEPT, ...auth } });
-  return response.ok ? response.headers.get("docker-content-digest") : null;
+/** The tag's digest as the registry on the NodePort answers it; over TLS verified against `ca` (the stack's registryCa) alone. */
+async function registryDigest(repository: string, tag: string, auth: Record<string, string> = {}, ca?: string): Promise<string | null> {
+  const url = `${ca ? "https" : "http"}://127.0.0.1:${REGISTRY_NODE_PORT}/v2/${repository}/manifests/${tag}`;
+  const options = { method: "HEAD", headers: { Accept: MANIFEST_ACCEPT, ...auth }, ...(ca ? { ca } : {}) };
+  const answer = await new Promise<http.IncomingMessage>((resolve, reject) => (ca ? https : http).request(url, options, resolve).on("error", reject).end());
+  answer.resume();
+  const digest = answer.headers["docker-content-digest"];
+  return answer.statusCode === 200 && typeof digest === "string" ? digest : null;
 }
 
 /** What is in the state beside the stack itself and the providers. */
@@ -120,8 +128,10 @@ async function codeChangeRollsOnlyTheApp(stack: string, namespace: string, befor
   await env.commit(`app: a code change (${stack})`);
   const result = succeeded(await env.op("up", stack));
   const types = new Set(result.steps.map((s) => s.type));
-  expect([...types].sort()).toEqual(["docker:index/image:Image", "docker:index/registryImage:RegistryImage", "docker:index/tag:Tag", "kubernetes:apps/v1:Deployment"]);
+  expect([...types].sort()).toEqual(["command:local:Command", "docker:index/image:Image", "kubernetes:apps/v1:Deployment"]);
   expect(result.steps.filter((s) => s.type === "kubernetes:apps/v1:Deployment").map((s) => s.name)).toEqual(["app-web"]);
+  // The moving tag's push, and nothing else that runs a command (the registry's readiness wait stays).
+  expect(result.steps.filter((s) => s.type === "command:local:Command").map((s) => s.name)).toEqual([`app-web-image-push-${stack === "prod" ? "stable" : "latest"}`]);
   const out = await outputs(stack);
   expect(out.appImages.web.image).not.toBe(before);
   expect((await appDeployment(namespace)).spec.template.spec.containers[0].image).toBe(out.appImages.web.image);
@@ -209,7 +219,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(warnings(first)).toEqual([expect.stringContaining("generated S3 keys for bucket container-registry: the registry cannot start until http://minio.minio.svc.cluster.local:9000 knows them")]);
     out = await outputs("prod");
     auth = basicAuth(out.registryUsername, out.registryPassword);
-    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryHost", "registryMode", "registryPassword", "registryStorage", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
+    expect(Object.keys(out).sort()).toEqual(["appImages", "environment", "registryCa", "registryHost", "registryMode", "registryPassword", "registryStorage", "registryUiService", "registryUsername", "s3AccessKey", "s3SecretKey"]);
     const printed = await run("bash", [path.join(env.projectDir, "scripts", "s3-keys.sh"), "prod"], { env: env.engineEnv(), cwd: env.projectDir });
     expect({ code: printed.code, stderr: printed.stderr.split("\n").filter((l) => /error|s3-keys/i.test(l)) }).toEqual({ code: 0, stderr: [] });
     expect(printed.stdout).toContain(`mc admin user add minio ${out.s3AccessKey} ${out.s3SecretKey}\n`);
@@ -226,14 +236,29 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     const image: string = out.appImages.web.image;
     expect(image).toMatch(/^localhost:32000\/production\/web@sha256:[0-9a-f]{64}$/);
     const digest = image.split("@")[1];
-    expect(await registryDigest("production/web", out.appImages.web.tag, auth)).toBe(digest);
-    expect(await registryDigest("production/web", "stable", auth)).toBe(digest);
-    expect(await registryDigest("production/web", "stable")).toBeNull();
+    expect(await registryDigest("production/web", out.appImages.web.tag, auth, out.registryCa)).toBe(digest);
+    expect(await registryDigest("production/web", "stable", auth, out.registryCa)).toBe(digest);
+    expect(await registryDigest("production/web", "stable", {}, out.registryCa)).toBeNull();
     const deployment = await appDeployment("production");
     expect(deployment.spec.template.spec.containers[0].image).toBe(image);
     expect(deployment.status.availableReplicas).toBe(3);
     const registry = (await env.kubectl.items("deployments", "container-registry")).filter((d) => d.metadata.name.startsWith("registry-managed") && !d.metadata.name.includes("-ui"));
     expect(registry.map((d) => d.status.availableReplicas)).toEqual([2]);
+  });
+
+  test("the registry serves HTTPS only, with a certificate the exported CA signed for localhost, 127.0.0.1 and its Service; Docker trusts that CA", async () => {
+    const ca = new X509Certificate(out.registryCa);
+    expect(ca.ca).toBe(true);
+    const plain = await runCommand("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${REGISTRY_NODE_PORT}/v2/`]);
+    expect(plain.stdout).toBe("400");
+    const tlsSecret = (await env.kubectl.items("secrets", "container-registry")).find((s) => s.type === "kubernetes.io/tls");
+    const served = new X509Certificate(Buffer.from(tlsSecret.data["tls.crt"], "base64"));
+    expect(served.verify(ca.publicKey)).toBe(true);
+    expect(served.subjectAltName).toBe("DNS:localhost, DNS:registry-managed, DNS:registry-managed.container-registry, DNS:registry-managed.container-registry.svc, DNS:registry-managed.container-registry.svc.cluster.local, IP Address:127.0.0.1");
+    const service = (await env.kubectl.items("services", "container-registry")).find((s) => s.metadata.name === "registry-managed");
+    expect(service.spec.ports[0]).toMatchObject({ name: "https", nodePort: REGISTRY_NODE_PORT });
+    expect(fs.readFileSync(`/etc/docker/certs.d/localhost:${REGISTRY_NODE_PORT}/ca.crt`, "utf8").trim()).toBe(out.registryCa.trim());
+    await notInState("prod", [Buffer.from(tlsSecret.data["tls.key"], "base64").toString().split("\n")[1]]);
   });
 
   test("on two nodes the registry's two pods land on both, the app's three on both, and each budget allows one disruption at a time", async () => {
@@ -258,6 +283,10 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     };
     expect(await budgetOf("container-registry", registry)).toMatchObject({ expectedPods: 2, desiredHealthy: 1, disruptionsAllowed: 1 });
     expect(await budgetOf("production", app)).toMatchObject({ expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 1 });
+    // Node trust: one writer on each node, both ready.
+    const [trust] = await env.kubectl.items("daemonsets", "registry-node-trust");
+    expect(trust.status).toMatchObject({ desiredNumberScheduled: 2, numberReady: 2 });
+    expect(await nodesOf("registry-node-trust", trust.spec.selector.matchLabels)).toEqual(["e2e-node", "e2e-node-2"]);
   });
 
   test("the app pod pulls with the pull Secret, gets its secrets through secretKeyRef and passes its probes", async () => {
@@ -279,9 +308,39 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     await unrelatedChangesChangeNothing("prod");
   }, 10 * MINUTES);
 
+  test("turning node trust off removes its DaemonSet (each node's writer removes its files as it stops) and its namespace; on again brings them back", async () => {
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.nodeTrust.enabled", "false"]);
+    const off = succeeded(await env.op("up", "prod"));
+    expect(off.steps.filter((s) => s.op === "delete").map((s) => s.name).sort()).toEqual(["registry-node-trust", "registry-node-trust", "registry-node-trust-ns"]);
+    expect(await env.kubectl.namespaces()).not.toContain("registry-node-trust");
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.nodeTrust.enabled", "true"]);
+    succeeded(await env.op("up", "prod"));
+    const [trust] = await env.kubectl.items("daemonsets", "registry-node-trust");
+    expect(trust.status).toMatchObject({ desiredNumberScheduled: 2 });
+    succeeded(await env.op("preview-no-changes", "prod"));
+  }, 10 * MINUTES);
+
+  test("an up within 30 days of the server certificate's end renews it and rolls the registry; the CA, and so Docker's and every node's trust, stays", async () => {
+    const servedCertificate = async () => {
+      const secret = (await env.kubectl.items("secrets", "container-registry")).find((s) => s.type === "kubernetes.io/tls");
+      return new X509Certificate(Buffer.from(secret.data["tls.crt"], "base64"));
+    };
+    const before = await servedCertificate();
+    const nearItsEnd = new Date(new Date(before.validTo).getTime() - 20 * 24 * 3_600_000).toISOString();
+    const renewed = succeeded(await env.op("up", "prod", { TLS_DOUBLE_NOW: nearItsEnd }));
+    expect(renewed.steps.filter((s) => s.type.startsWith("tls:")).map((s) => `${s.op} ${s.name}`)).toEqual(["replace registry-managed-certificate-cert"]);
+    expect(renewed.steps.map((s) => s.name)).toEqual(expect.arrayContaining(["registry-managed-tls", "registry-managed", "registry-managed-ready"]));
+    const after = await servedCertificate();
+    expect(after.fingerprint256).not.toBe(before.fingerprint256);
+    expect(after.verify(new X509Certificate(out.registryCa).publicKey)).toBe(true);
+    expect((await outputs("prod")).registryCa).toBe(out.registryCa);
+    expect(await registryDigest("production/web", "stable", auth, out.registryCa)).toBe(out.appImages.web.image.split("@")[1]);
+    succeeded(await env.op("preview-no-changes", "prod"));
+  }, 10 * MINUTES);
+
   test("an app code change updates only the image, the moving tag and the Deployment", async () => {
     out = await codeChangeRollsOnlyTheApp("prod", "production", out.appImages.web.image);
-    expect(await registryDigest("production/web", "stable", auth)).toBe(out.appImages.web.image.split("@")[1]);
+    expect(await registryDigest("production/web", "stable", auth, out.registryCa)).toBe(out.appImages.web.image.split("@")[1]);
   }, 10 * MINUTES);
 
   test("the state holds no plaintext secret, generated or set", async () => {
@@ -295,8 +354,8 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     // The registry restarted with the new htpasswd: the chosen password works, the old one does not.
     out = await outputs("prod");
     expect(out.registryPassword).toBe(chosen.registryPassword);
-    expect(await registryDigest("production/web", "stable", basicAuth(out.registryUsername, chosen.registryPassword))).toMatch(/^sha256:/);
-    expect(await registryDigest("production/web", "stable", auth)).toBeNull();
+    expect(await registryDigest("production/web", "stable", basicAuth(out.registryUsername, chosen.registryPassword), out.registryCa)).toMatch(/^sha256:/);
+    expect(await registryDigest("production/web", "stable", auth, out.registryCa)).toBeNull();
   }, 15 * MINUTES);
 
   test("the GC window, run as its own account: it may patch only the registry Deployment's switch and lease (admission policy), a registry pod stays available, and the collector waits for the last old pod", async () => {
@@ -491,7 +550,7 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     const [service] = (await env.kubectl.items("services", "registry-moved")).filter((s) => s.spec.type === "NodePort");
     expect(service.spec.ports[0].nodePort).toBe(32000);
     const digest = before.appImages.web.image.split("@")[1];
-    expect(await registryDigest("production/web", "stable", basicAuth(before.registryUsername, before.registryPassword))).toBe(digest);
+    expect(await registryDigest("production/web", "stable", basicAuth(before.registryUsername, before.registryPassword), before.registryCa)).toBe(digest);
     await secondUpChangesNothing("prod");
   }, 15 * MINUTES);
 
@@ -665,7 +724,7 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
 
     const out = await outputs(stack);
     const auth = basicAuth(out.registryUsername, out.registryPassword);
-    expect(await registryDigest("production/web", out.appImages.web.tag, auth)).toBe(out.appImages.web.image.split("@")[1]);
+    expect(await registryDigest("production/web", out.appImages.web.tag, auth, out.registryCa)).toBe(out.appImages.web.image.split("@")[1]);
     await secondUpChangesNothing(stack);
     succeeded(await env.op("destroy", stack));
     expect(await env.kubectl.namespaces()).toEqual([]);

@@ -45,7 +45,7 @@ describe.each(REGISTRY_VERSIONS)("garbage collection in a read-only window ($ver
 
   beforeAll(async () => {
     await requireTestEnvironment();
-    const registry = { ...(stackConfig("prod").registry as Record<string, unknown>), image: declared, replicas: 1, storage: { type: "filesystem" }, gc: { enabled: true, kubectlImage: KUBECTL_PINNED } };
+    const registry = { ...(stackConfig("prod").registry as Record<string, unknown>), image: declared, replicas: 1, storage: { type: "filesystem" }, tls: {}, gc: { enabled: true, kubectlImage: KUBECTL_PINNED } };
     prod = await evaluate("prod", { overrides: { registry } });
     auth = basicAuth(String(prod.outputs.registryUsername), String(prod.outputs.registryPassword));
     fs.chownSync(dataDir, 1000, 1000);

@@ -269,7 +269,7 @@ describe.each(REGISTRY_VERSIONS)("registry-prune errors ($version)", ({ image })
       const result = await prune(["--registry", `https://127.0.0.1:${port}`, "--keep", "1", "--attempts", "4"]);
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
-      expect(result.stderr).toMatch(/TLS with https:\/\/127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT\): trust the registry's CA with NODE_EXTRA_CA_CERTS/);
+      expect(result.stderr).toMatch(/TLS with https:\/\/127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT\): give the registry's CA with --ca-file/);
       expect(requests).toBe(0);
     } finally {
       server.close();

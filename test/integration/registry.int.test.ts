@@ -19,7 +19,8 @@ const MANIFEST_TYPES = [
 ].join(", ");
 
 function registrySettings(storage: "filesystem" | "s3", image: string) {
-  const registry = { ...(structuredClone(stackConfig("prod").registry) as Record<string, any>), image };
+  // Plain HTTP here: the mocks' certificates are not real ones (tls.int.test.ts runs the registry over TLS).
+  const registry = { ...(structuredClone(stackConfig("prod").registry) as Record<string, any>), image, tls: {} };
   return storage === "s3" ? registry : { ...registry, replicas: 1, storage: { type: "filesystem" } };
 }
 

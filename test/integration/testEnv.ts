@@ -49,7 +49,7 @@ export interface DeclaredContainer {
 export function declaredRunArgs(
   deployment: Recorded,
   secrets: Recorded[],
-  options: { image: string; overrides?: Record<string, string>; volumeDirs?: Record<string, string> },
+  options: { image: string; overrides?: Record<string, string>; volumeDirs?: Record<string, string>; configMaps?: Recorded[]; hostPathDirs?: Record<string, string> },
 ): DeclaredContainer {
   const pod = deployment.inputs.spec.template.spec;
   const container = pod.containers[0];
@@ -84,6 +84,18 @@ export function declaredRunArgs(
       for (const [key, value] of Object.entries(secret.inputs.stringData ?? {})) fs.writeFileSync(path.join(dir, key), String(value), { mode: 0o444 });
       fs.chmodSync(dir, 0o755);
       args.push("-v", `${dir}:${mount.mountPath}:ro`);
+    } else if (volume?.configMap) {
+      const configMap = (options.configMaps ?? []).find((c) => k8sName(c) === volume.configMap.name);
+      if (!configMap) throw new Error(`volume ${mount.name}: no declared ConfigMap ${volume.configMap.name}`);
+      const dir = tempDir("configmap-volume");
+      for (const [key, value] of Object.entries(configMap.inputs.data ?? {})) fs.writeFileSync(path.join(dir, key), String(value), { mode: 0o444 });
+      fs.chmodSync(dir, 0o755);
+      args.push("-v", `${dir}:${mount.mountPath}:ro`);
+    } else if (volume?.hostPath) {
+      // The node's folder: a host folder the test names stands in for it.
+      const dir = options.hostPathDirs?.[volume.hostPath.path];
+      if (!dir) throw new Error(`volume ${mount.name}: hostPath ${volume.hostPath.path} has no stand-in folder in hostPathDirs`);
+      args.push("-v", `${dir}:${mount.mountPath}`);
     } else if (volume?.persistentVolumeClaim) {
       volumeDirs[mount.name] ??= tempDir("pvc");
       fs.chownSync(volumeDirs[mount.name], sc.runAsUser ?? 0, sc.runAsGroup ?? 0);

@@ -83,8 +83,10 @@ describe("scripts/recover.sh: what a killed create left outside the state", () =
     const listed = run.calls.filter((c) => c.startsWith("kubectl get")).map((c) => c.split(" ")[2]);
     expect(listed).toEqual([
       "deployments.apps",
+      "daemonsets.apps",
       "services",
       "secrets",
+      "configmaps",
       "cronjobs.batch",
       "serviceaccounts",
       "networkpolicies.networking.k8s.io",

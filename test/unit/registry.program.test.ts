@@ -8,7 +8,9 @@ import { evaluate, Evaluation, EvaluateOptions, find, isSecretAt, k8sName, ofTyp
 /** The one input of each provider resource that may hold a credential, always as a Pulumi secret. */
 const CREDENTIAL_INPUTS: Record<string, string> = {
   "docker:index/image:Image": "registry",
-  "docker:index/registryImage:RegistryImage": "authConfig",
+  "tls:index/selfSignedCert:SelfSignedCert": "privateKeyPem",
+  "tls:index/certRequest:CertRequest": "privateKeyPem",
+  "tls:index/locallySignedCert:LocallySignedCert": "caPrivateKeyPem",
   "command:remote:Command": "connection",
   "command:local:Command": "environment",
 };
@@ -88,7 +90,8 @@ describe("dev stack: the MicroK8s registry addon", () => {
       overrides: { registry: { mode: "microk8s-addon", ssh: { host: "k8s-node.example.invalid", user: "ubuntu" } } },
       secrets: { sshPrivateKey: key },
     });
-    expect(ofType(run.resources, TYPES.localCommand)).toEqual([]);
+    // Only the moving tag's push runs here, where Docker is; every registry command runs on the node.
+    expect(ofType(run.resources, TYPES.localCommand).map((c) => c.name)).toEqual(["app-web-image-push-latest"]);
     const enable = find(run.resources, TYPES.remoteCommand, "-enable");
     expect(enable.inputs.create).toBe("microk8s enable registry --size 20Gi");
     expect(enable.inputs.delete).toBe("microk8s disable registry");
@@ -195,11 +198,12 @@ describe("prod stack: a managed Distribution registry", () => {
     expect(registry.inputs.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
   });
 
-  test("exposes NodePort 32000 and waits for it before anything is pushed", () => {
+  test("exposes NodePort 32000 over HTTPS, under a Service name fixed before it exists (the certificate names it), and waits for it before anything is pushed", () => {
     const service = find(prod.resources, TYPES.service, "registry-managed");
-    expect(service.inputs.spec).toMatchObject({ type: "NodePort", ports: [{ port: 5000, targetPort: "http", nodePort: 32000 }] });
+    expect(service.inputs.metadata.name).toBe("registry-managed");
+    expect(service.inputs.spec).toMatchObject({ type: "NodePort", ports: [{ name: "https", port: 5000, targetPort: "https", nodePort: 32000 }] });
     expect(service.inputs.spec.selector).toEqual(registry.inputs.spec.selector.matchLabels);
-    expect(find(prod.resources, TYPES.localCommand, "-ready").inputs.create).toContain("http://localhost:32000/v2/");
+    expect(find(prod.resources, TYPES.localCommand, "-ready").inputs.create).toContain("https://localhost:32000/v2/");
   });
 
   test("runs the web UI as non-root on 8080, proxying to the registry Service", () => {
@@ -208,7 +212,7 @@ describe("prod stack: a managed Distribution registry", () => {
     const env = Object.fromEntries(envOf(ui).map((e) => [e.name, e.value]));
     expect(env).toEqual({
       NGINX_LISTEN_PORT: "8080",
-      NGINX_PROXY_PASS_URL: `http://${k8sName(registryService)}.container-registry.svc.cluster.local:5000`,
+      NGINX_PROXY_PASS_URL: `https://${k8sName(registryService)}.container-registry.svc.cluster.local:5000`,
       SINGLE_REGISTRY: "true",
       REGISTRY_TITLE: "Production registry",
       DELETE_IMAGES: "false",
@@ -371,8 +375,11 @@ describe("managed registry variants", () => {
     expect(run.outputs.registryHost).toBe("registry.example.invalid:5000");
     expect(run.outputs.registryUsername).toBe("ci");
     expect(run.secretOutputs.has("registryPassword")).toBe(true);
-    // An external registry is expected to serve TLS: the moving tag's digest is read over https://.
-    expect(find(run.resources, "docker:index/registryImage:RegistryImage", "-push-stable").inputs.authConfig.address).toBe("https://registry.example.invalid:5000");
+    // The moving tag goes through the Docker daemon (which verifies the registry's TLS), with the push credential in its environment.
+    const stable = find(run.resources, TYPES.localCommand, "-push-stable");
+    expect(stable.inputs.environment.TARGET_IMAGE).toBe("registry.example.invalid:5000/production/web:stable");
+    expect(JSON.parse(stable.inputs.environment.REGISTRY_DOCKER_CONFIG).auths["registry.example.invalid:5000"].username).toBe("ci");
+    expect(isSecretAt(stable, "environment.REGISTRY_DOCKER_CONFIG")).toBe(true);
     // The app namespace's pull Secret carries the pull user only.
     const pull = JSON.parse(find(run.resources, TYPES.secret, "-registry-pull").inputs.stringData[".dockerconfigjson"]);
     expect(Buffer.from(pull.auths["registry.example.invalid:5000"].auth, "base64").toString()).toBe("ci-pull:external-pull-password");

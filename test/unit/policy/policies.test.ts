@@ -1,6 +1,7 @@
 import { configMapNoCredentials } from "../../../policy/policies/configMapNoCredentials";
 import { containerImagePinned } from "../../../policy/policies/containerImagePinned";
 import { disruptionBudget } from "../../../policy/policies/disruptionBudget";
+import { hostPathVolumes } from "../../../policy/policies/hostPathVolumes";
 import { noSecretPlainEnv } from "../../../policy/policies/noSecretPlainEnv";
 import { probesRequired } from "../../../policy/policies/probesRequired";
 import { registryAuthInProd } from "../../../policy/policies/registryAuthInProd";
@@ -98,13 +99,46 @@ describe("security-context", () => {
 
   test("flags a pod that may run as root", () => {
     expect(violations(policy, DEPLOYMENT, changed(goodDeployment, (d) => delete d.spec.template.spec.securityContext))).toEqual([
-      'container "web" may run as root: set runAsNonRoot: true',
+      "container \"web\" may run as root: set runAsNonRoot: true, or give the reason in the pod template's microk8s-pipeline/node-access annotation",
     ]);
+  });
+
+  test("lets root through only with a reason in the pod template's node-access annotation, and never privilege escalation", () => {
+    const asRoot = (reason: string | undefined) =>
+      changed(goodDeployment, (d) => {
+        delete d.spec.template.spec.securityContext;
+        d.spec.template.metadata = { annotations: reason === undefined ? {} : { "microk8s-pipeline/node-access": reason } };
+      });
+    expect(violations(policy, DEPLOYMENT, asRoot("writes a root-owned node folder"))).toEqual([]);
+    expect(violations(policy, DEPLOYMENT, asRoot(" "))).toHaveLength(1);
+    expect(violations(policy, DEPLOYMENT, asRoot(undefined))).toHaveLength(1);
+    const escalating = changed(() => asRoot("writes a root-owned node folder"), (d) => delete containerOf(d).securityContext.allowPrivilegeEscalation);
+    expect(violations(policy, DEPLOYMENT, escalating)).toEqual(['container "web" allows privilege escalation: set allowPrivilegeEscalation: false']);
   });
 
   test("flags privilege escalation left on", () => {
     expect(violations(policy, DEPLOYMENT, changed(goodDeployment, (d) => delete containerOf(d).securityContext.allowPrivilegeEscalation))).toEqual([
       'container "web" allows privilege escalation: set allowPrivilegeEscalation: false',
+    ]);
+  });
+});
+
+describe("host-path-volumes", () => {
+  const policy = hostPathVolumes("mandatory");
+  const withHostPath = (annotations: Record<string, string>) =>
+    changed(goodDeployment, (d) => {
+      d.spec.template.spec.volumes = [...(d.spec.template.spec.volumes ?? []), { name: "node", hostPath: { path: "/var/snap/microk8s/args/certs.d" } }];
+      d.spec.template.metadata = { annotations };
+    });
+
+  test("passes a pod without hostPath, and one whose template says why it needs the node", () => {
+    expect(violations(policy, DEPLOYMENT, goodDeployment())).toEqual([]);
+    expect(violations(policy, DEPLOYMENT, withHostPath({ "microk8s-pipeline/node-access": "writes containerd's registry trust" }))).toEqual([]);
+  });
+
+  test("flags a hostPath without the reason", () => {
+    expect(violations(policy, DEPLOYMENT, withHostPath({}))).toEqual([
+      "volume \"node\" mounts the node's /var/snap/microk8s/args/certs.d: use another volume kind, or give the reason in the pod template's microk8s-pipeline/node-access annotation",
     ]);
   });
 });
