@@ -17,6 +17,9 @@ command -v htpasswd >/dev/null || missing+=(apache2-utils)
 command -v curl >/dev/null || missing+=(curl)
 command -v git >/dev/null || missing+=(git)
 command -v jq >/dev/null || missing+=(jq)
+# The TLS tests make their own certificates, and pull through a node's containerd client.
+command -v openssl >/dev/null || missing+=(openssl)
+command -v ctr >/dev/null || missing+=(containerd)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     echo "setup.sh: needs these Debian packages, and root with apt-get to install them: ${missing[*]} (run: sudo $0)" >&2

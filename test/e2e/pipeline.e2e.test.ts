@@ -131,7 +131,11 @@ async function codeChangeRollsOnlyTheApp(stack: string, namespace: string, befor
   expect([...types].sort()).toEqual(["command:local:Command", "docker:index/image:Image", "kubernetes:apps/v1:Deployment"]);
   expect(result.steps.filter((s) => s.type === "kubernetes:apps/v1:Deployment").map((s) => s.name)).toEqual(["app-web"]);
   // The moving tag's push, and nothing else that runs a command (the registry's readiness wait stays).
-  expect(result.steps.filter((s) => s.type === "command:local:Command").map((s) => s.name)).toEqual([`app-web-image-push-${stack === "prod" ? "stable" : "latest"}`]);
+  // (replaced, as its triggers changed: create-replacement, replace, delete-replaced)
+  expect([...new Set(result.steps.filter((s) => s.type === "command:local:Command").map((s) => `${s.op} ${s.name}`))].filter((s) => s.startsWith("replace "))).toEqual([
+    `replace app-web-image-push-${stack === "prod" ? "stable" : "latest"}`,
+  ]);
+  expect(new Set(result.steps.filter((s) => s.type === "command:local:Command").map((s) => s.name))).toEqual(new Set([`app-web-image-push-${stack === "prod" ? "stable" : "latest"}`]));
   const out = await outputs(stack);
   expect(out.appImages.web.image).not.toBe(before);
   expect((await appDeployment(namespace)).spec.template.spec.containers[0].image).toBe(out.appImages.web.image);
@@ -311,7 +315,12 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
   test("turning node trust off removes its DaemonSet (each node's writer removes its files as it stops) and its namespace; on again brings them back", async () => {
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.nodeTrust.enabled", "false"]);
     const off = succeeded(await env.op("up", "prod"));
-    expect(off.steps.filter((s) => s.op === "delete").map((s) => s.name).sort()).toEqual(["registry-node-trust", "registry-node-trust", "registry-node-trust-ns"]);
+    expect(off.steps.filter((s) => s.op === "delete" && s.type.startsWith("kubernetes:")).map((s) => `${s.type} ${s.name}`).sort()).toEqual([
+      "kubernetes:apps/v1:DaemonSet registry-node-trust",
+      "kubernetes:core/v1:ConfigMap registry-node-trust",
+      "kubernetes:core/v1:Namespace registry-node-trust-ns",
+    ]);
+    expect(off.steps.filter((s) => s.op !== "delete")).toEqual([]);
     expect(await env.kubectl.namespaces()).not.toContain("registry-node-trust");
     await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.nodeTrust.enabled", "true"]);
     succeeded(await env.op("up", "prod"));
@@ -328,7 +337,12 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     const before = await servedCertificate();
     const nearItsEnd = new Date(new Date(before.validTo).getTime() - 20 * 24 * 3_600_000).toISOString();
     const renewed = succeeded(await env.op("up", "prod", { TLS_DOUBLE_NOW: nearItsEnd }));
-    expect(renewed.steps.filter((s) => s.type.startsWith("tls:")).map((s) => `${s.op} ${s.name}`)).toEqual(["replace registry-managed-certificate-cert"]);
+    // The server certificate alone is replaced (create-replacement, replace, delete-replaced); the CA and the keys stay.
+    expect(renewed.steps.filter((s) => s.type.startsWith("tls:")).map((s) => `${s.op} ${s.name}`)).toEqual([
+      "create-replacement registry-managed-certificate-cert",
+      "replace registry-managed-certificate-cert",
+      "delete-replaced registry-managed-certificate-cert",
+    ]);
     expect(renewed.steps.map((s) => s.name)).toEqual(expect.arrayContaining(["registry-managed-tls", "registry-managed", "registry-managed-ready"]));
     const after = await servedCertificate();
     expect(after.fingerprint256).not.toBe(before.fingerprint256);

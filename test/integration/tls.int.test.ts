@@ -10,12 +10,14 @@ import { evaluate, Evaluation, find, stackConfig, TYPES } from "../harness";
 import { containerdHostsToml, CA_FILE } from "../../lib/nodeTrust";
 import { pushTagScript } from "../../lib/pushTagScript";
 import { signScript } from "../../lib/signScript";
+import { scanScript, trivyIgnoreFile } from "../../lib/scanScript";
+import { scanSchema } from "../../config/appsSchema";
 import { ROOT } from "../harness";
 import { waitForRegistryScript } from "../../lib/waitScript";
 import { RunningRegistry, startDeclaredRegistry } from "./declaredRegistry";
 import { prune } from "./pruneCli";
 import { buildSampleApp } from "./sampleApp";
-import { declaredRunArgs, docker, dockerOk, eventually, NODE_BASE_IMAGE, removeContainer, requireTestEnvironment, run, SETUP_COMMAND, tempDir } from "./testEnv";
+import { declaredRunArgs, docker, dockerOk, eventually, GO_TOOLS_DIR, NODE_BASE_IMAGE, removeContainer, requireTestEnvironment, run, SETUP_COMMAND, tempDir } from "./testEnv";
 import { ofType } from "../harness";
 import { TRUST_MARKER } from "../../lib/nodeTrustScript";
 
@@ -161,6 +163,29 @@ describe("the declared prod registry over TLS with a certificate of its own", ()
     expect(signed.stderr).not.toMatch(/error/i);
     expect(signed.stdout).toContain(`signed ${host}/production/web@${pushedDigest}`);
   });
+
+  test("Trivy scans the pushed digest straight from the registry, verifying it with the CA alone, and refuses another CA", async () => {
+    const trivy = path.join(GO_TOOLS_DIR, "trivy");
+    const cacheDir = path.join(ROOT, ".test-env", "trivy-cache");
+    for (const needed of [trivy, path.join(cacheDir, "db", "trivy.db")]) if (!fs.existsSync(needed)) throw new Error(`${needed} is missing: run ${SETUP_COMMAND}`);
+    const settings = scanSchema.parse({ enabled: true, trivy, cacheDir, offline: true, severity: "CRITICAL" });
+    const scan = (ca: string) =>
+      run("/bin/sh", ["-c", scanScript(settings, { insecureRegistry: false })], {
+        env: {
+          PATH: process.env.PATH,
+          IMAGE_DIGEST_REF: `${host}/production/web@${pushedDigest}`,
+          SCAN_IGNORE: trivyIgnoreFile([]),
+          REGISTRY_DOCKER_CONFIG: JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } }),
+          REGISTRY_CA: ca,
+        },
+      });
+    const refused = await scan(otherCa);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/certificate signed by unknown authority/);
+    const scanned = await scan(tls.ca);
+    expect({ code: scanned.code, stderr: scanned.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(scanned.stdout).HIGH).toBeGreaterThan(0);
+  }, 300_000);
 
   test("registry-prune verifies the registry with --ca-file, and without it stops with one line", async () => {
     const withCa = await prune(["--registry", `https://${host}`, "--username", user, "--ca-file", caFile, "--keep", "5"], { env: { REGISTRY_PASSWORD: password } });
