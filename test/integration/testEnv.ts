@@ -30,6 +30,14 @@ export function resolveEnv(container: Record<string, any>, secrets: Recorded[], 
   return env;
 }
 
+/** A Secret's or ConfigMap's keys as files in a folder of their own, as the kubelet mounts them. */
+function filesFolder(prefix: string, files: Record<string, unknown> | undefined): string {
+  const dir = tempDir(prefix);
+  for (const [key, value] of Object.entries(files ?? {})) fs.writeFileSync(path.join(dir, key), String(value), { mode: 0o444 });
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
 export interface DeclaredContainer {
   /** The container name in Docker. */
   name: string;
@@ -80,17 +88,11 @@ export function declaredRunArgs(
     } else if (volume?.secret) {
       const secret = secrets.find((s) => s.type === TYPES.secret && k8sName(s) === volume.secret.secretName);
       if (!secret) throw new Error(`volume ${mount.name}: no declared Secret ${volume.secret.secretName}`);
-      const dir = tempDir("secret-volume");
-      for (const [key, value] of Object.entries(secret.inputs.stringData ?? {})) fs.writeFileSync(path.join(dir, key), String(value), { mode: 0o444 });
-      fs.chmodSync(dir, 0o755);
-      args.push("-v", `${dir}:${mount.mountPath}:ro`);
+      args.push("-v", `${filesFolder("secret-volume", secret.inputs.stringData)}:${mount.mountPath}:ro`);
     } else if (volume?.configMap) {
       const configMap = (options.configMaps ?? []).find((c) => k8sName(c) === volume.configMap.name);
       if (!configMap) throw new Error(`volume ${mount.name}: no declared ConfigMap ${volume.configMap.name}`);
-      const dir = tempDir("configmap-volume");
-      for (const [key, value] of Object.entries(configMap.inputs.data ?? {})) fs.writeFileSync(path.join(dir, key), String(value), { mode: 0o444 });
-      fs.chmodSync(dir, 0o755);
-      args.push("-v", `${dir}:${mount.mountPath}:ro`);
+      args.push("-v", `${filesFolder("configmap-volume", configMap.inputs.data)}:${mount.mountPath}:ro`);
     } else if (volume?.hostPath) {
       // The node's folder: a host folder the test names stands in for it.
       const dir = options.hostPathDirs?.[volume.hostPath.path];

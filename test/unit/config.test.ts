@@ -44,6 +44,7 @@ describe("parseConfig defaults", () => {
       host: "localhost:32000",
       readiness: { attempts: 60, intervalSeconds: 5 },
       disableOnDestroy: false,
+      nodeTrust: { enabled: false, certsDir: "/var/snap/microk8s/args/certs.d", image: "busybox:1.36.1", namespace: "registry-node-trust" },
       allowReplaceFrom: {},
     });
   });

@@ -174,7 +174,8 @@ describe("prod stack: a managed Distribution registry", () => {
     }
     expect(envSecret.inputs.stringData["s3-access-key"]).toBe(prod.outputs.s3AccessKey);
     expect(envSecret.inputs.stringData["s3-secret-key"]).toBe(prod.outputs.s3SecretKey);
-    expect(ofType(prod.resources, TYPES.configMap)).toEqual([]);
+    // The one ConfigMap is node trust's: the registry's CA and hosts.toml, public by nature; no key in it.
+    expect(ofType(prod.resources, TYPES.configMap).map((c) => [c.name, Object.keys(c.inputs.data).sort()])).toEqual([["registry-node-trust", ["ca.crt", "hosts.toml"]]]);
     expect(ofType(prod.resources, TYPES.pvc)).toEqual([]);
   });
 
