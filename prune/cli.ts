@@ -9,6 +9,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { executePlan, probeCapability } from "./execute";
 import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
 import { inventory, listRepositories } from "./inventory";
+import { ClusterError, listWorkloads } from "./cluster";
+import { digestsInUse, imageUses } from "./inUse";
 import { isRepositoryName } from "./names";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
 import { jsonReport, planTable, RunReport, summaryText } from "./report";
@@ -23,6 +25,8 @@ export interface PruneOptions {
   protectDigests: string[];
   yes: boolean;
   json: boolean;
+  /** Protect every digest the cluster's workloads use; the hosts their image references may name this registry by. */
+  inUse?: { kubeconfig?: string; hosts: string[] };
   client: Omit<ClientOptions, "username" | "password">;
 }
 
@@ -66,6 +70,12 @@ const digestArg = (value: string) => {
   return value;
 };
 
+/** `host[:port]` as image references carry it. */
+const hostArg = (value: string) => {
+  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(value)) throw new InvalidArgumentError("must be host[:port], such as registry-managed.container-registry.svc:5000");
+  return value;
+};
+
 const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] = []) => [...previous, parse(value)];
 
 export function buildCommand(): Command {
@@ -80,6 +90,9 @@ export function buildCommand(): Command {
     .option("--protect <tag>", `tag never deleted (repeatable; added to: ${DEFAULT_PROTECTED_TAGS.join(", ")})`, collect(String), [])
     .option("--no-default-protect", "do not protect the default tags")
     .option("--protect-digest <digest>", "digest never deleted (repeatable)", collect(digestArg), [])
+    .option("--in-use-from-cluster", "never delete a digest the cluster's Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs or CronJobs use (list rights only)")
+    .option("--kubeconfig <path>", "with --in-use-from-cluster: the kubeconfig (default: the pod's account in a cluster, else ~/.kube/config)")
+    .option("--in-use-host <host>", "with --in-use-from-cluster: another host:port image references name this registry by (repeatable; --registry's host always counts)", collect(hostArg), [])
     .option("--yes", "delete; without it nothing is deleted and the plan is printed")
     .option("--json", "print the plan and results as JSON")
     .option("--concurrency <k>", "requests in flight at once", wholeNumber(1, 64), 8)
@@ -100,6 +113,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
   if (o.username && !password) throw new UsageError("--username needs a password: set REGISTRY_PASSWORD or pass --password-stdin");
   if (!o.username && o.passwordStdin) throw new UsageError("--password-stdin needs --username");
   if (o.caFile && !String(o.registry).startsWith("https:")) throw new UsageError("--ca-file needs an https:// --registry");
+  if (!o.inUseFromCluster && (o.kubeconfig || o.inUseHost.length > 0)) throw new UsageError("--kubeconfig and --in-use-host need --in-use-from-cluster");
   let ca: string | undefined;
   if (o.caFile) {
     try {
@@ -119,6 +133,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
     protectDigests: o.protectDigest,
     yes: Boolean(o.yes),
     json: Boolean(o.json),
+    ...(o.inUseFromCluster ? { inUse: { kubeconfig: o.kubeconfig, hosts: [new URL(o.registry).host, ...o.inUseHost] } } : {}),
     client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024, ca },
   };
 }
@@ -136,6 +151,8 @@ export async function prune(options: PruneOptions, io: Io): Promise<number> {
 }
 
 async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
+  // The cluster is read first: if it cannot be, nothing is asked of the registry, and nothing is deleted.
+  const uses = options.inUse ? imageUses(await listWorkloads(options.inUse.kubeconfig), options.inUse.hosts) : [];
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
   const inventories = await Promise.all(repos.map(async (repo) => ({ repo, ...(await inventory(client, repo, options.client.concurrency)) })));
   // The capability probe is a DELETE: a dry run sends only GET and HEAD, plans as for 2.8, and says so.
@@ -143,7 +160,12 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
   const capability = probeRepo && options.yes ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
 
   const plan: PlanEntry[] = inventories.flatMap(({ repo, tags, referrers }) =>
-    planRepository(repo, tags, { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, tagDelete: capability.tagDelete }, referrers),
+    planRepository(
+      repo,
+      tags,
+      { keep: options.keep, protectTags: options.protectTags, protectDigests: options.protectDigests, inUse: digestsInUse(repo, uses, tags), tagDelete: capability.tagDelete },
+      referrers,
+    ),
   );
   const wantsDeletes = plan.some((e) => e.action === "delete-manifest" || e.action === "delete-tag");
   if (!capability.deletesEnabled && wantsDeletes) {
@@ -174,6 +196,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         : error instanceof RegistryError && error.kind === "not-a-registry"
           ? ": check --registry"
           : "";
+    if (error instanceof ClusterError) {
+      io.err(`registry-prune: in-use protection: ${e.message}; nothing was deleted`);
+      return 2;
+    }
     io.err(`registry-prune: ${e.message.replace(/^error: /, "")}${advice}`);
     return 2;
   }

@@ -30,6 +30,8 @@ export interface PlanOptions {
   keep: number;
   protectTags: string[];
   protectDigests: string[];
+  /** Digests the cluster uses (registry-prune --in-use-from-cluster), each with its first user. */
+  inUse?: Map<string, string>;
   /** The registry deletes a tag alone (`DELETE /v2/<name>/manifests/<tag>`, Distribution 3.x); only the wording depends on it. */
   tagDelete: boolean;
 }
@@ -65,7 +67,7 @@ function graphOf(tags: TagFacts[], referrersOf: ReferrersBySubject): Graph {
 }
 
 /** Who needs each digest: the first kept tag on it, the kept index that lists it, or the kept digest it refers to. */
-function neededByKept(kept: TagFacts[], protectDigests: string[], graph: Graph): Map<string, string> {
+function neededByKept(kept: TagFacts[], protectDigests: string[], inUse: Map<string, string>, graph: Graph): Map<string, string> {
   const neededBy = new Map<string, string>();
   const mark = (digest: string, why: string, root: string) => {
     if (neededBy.has(digest)) return;
@@ -75,12 +77,14 @@ function neededByKept(kept: TagFacts[], protectDigests: string[], graph: Graph):
   };
   for (const t of kept) mark(t.digest, `kept tag ${t.tag}`, t.tag);
   for (const digest of protectDigests) mark(digest, "a protected digest", digest);
+  for (const [digest, user] of inUse) mark(digest, `in use by ${user}`, digest);
   return neededBy;
 }
 
 /**
  * Decides, for one repository, what happens to every tag. Pure: nothing here talks to a registry.
- * - Release tags are ranked newest first; the N newest and the protected ones are kept.
+ * - Release tags are ranked newest first; the N newest, the protected ones and those on a digest the
+ *   cluster uses are kept.
  * - Every digest a kept tag needs stays: its own, and (recursively) the platform manifests of a kept index
  *   and the referrers of a kept digest. A tag on such a digest is removed alone (on 2.8 through a throwaway
  *   manifest).
@@ -90,6 +94,7 @@ function neededByKept(kept: TagFacts[], protectDigests: string[], graph: Graph):
  */
 export function planRepository(repo: string, tags: TagFacts[], options: PlanOptions, referrersOf: ReferrersBySubject = new Map()): PlanEntry[] {
   const graph = graphOf(tags, referrersOf);
+  const inUse = options.inUse ?? new Map<string, string>();
   const releases = tags.filter((t) => !graph.subjectOfTag(t)).sort(newestFirst);
   const accessories = tags.filter((t) => graph.subjectOfTag(t));
   const rank = new Map(releases.map((t, i) => [t.tag, i]));
@@ -98,8 +103,9 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
     if (options.protectTags.includes(t.tag)) keepWhy.set(t.tag, "protected tag");
     else if (options.protectDigests.includes(t.digest)) keepWhy.set(t.tag, "protected digest");
     else if (i < options.keep) keepWhy.set(t.tag, `newest ${i + 1} of ${options.keep}`);
+    else if (inUse.has(t.digest)) keepWhy.set(t.tag, `in use by ${inUse.get(t.digest)}`);
   });
-  const neededBy = neededByKept(releases.filter((r) => keepWhy.has(r.tag)), options.protectDigests, graph);
+  const neededBy = neededByKept(releases.filter((r) => keepWhy.has(r.tag)), options.protectDigests, inUse, graph);
   const facts = (t: TagFacts) => ({
     repo,
     tag: t.tag,
