@@ -173,7 +173,7 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
     io.err(`warning: ${DELETES_DISABLED_HELP}`);
   }
   const outcomes = options.yes ? await executePlan(client, plan, options.client.concurrency, capability) : [];
-  const report: RunReport = { registry: options.registry, dryRun: !options.yes, tagDelete: capability.tagDelete, plan, outcomes };
+  const report: RunReport = { registry: options.registry, dryRun: !options.yes, tagDelete: capability.tagDelete, plan, outcomes, inUse: options.inUse !== undefined };
   if (options.json) io.out(jsonReport(report));
   else io.out(`${planTable(plan)}\n${summaryText(report)}`);
   return outcomes.some((o) => !o.ok) ? 1 : 0;

@@ -1,5 +1,8 @@
 import { accessorySubject, newestFirst, ReferrersBySubject, TagFacts } from "./ordering";
 
+/** How the plan words a keep that in-use protection decided. */
+const IN_USE = "in use by ";
+
 export const DEFAULT_PROTECTED_TAGS = ["latest", "stable", "dev", "staging", "prod"];
 
 export type Action =
@@ -77,7 +80,7 @@ function neededByKept(kept: TagFacts[], protectDigests: string[], inUse: Map<str
   };
   for (const t of kept) mark(t.digest, `kept tag ${t.tag}`, t.tag);
   for (const digest of protectDigests) mark(digest, "a protected digest", digest);
-  for (const [digest, user] of inUse) mark(digest, `in use by ${user}`, digest);
+  for (const [digest, user] of inUse) mark(digest, `${IN_USE}${user}`, digest);
   return neededBy;
 }
 
@@ -103,7 +106,7 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
     if (options.protectTags.includes(t.tag)) keepWhy.set(t.tag, "protected tag");
     else if (options.protectDigests.includes(t.digest)) keepWhy.set(t.tag, "protected digest");
     else if (i < options.keep) keepWhy.set(t.tag, `newest ${i + 1} of ${options.keep}`);
-    else if (inUse.has(t.digest)) keepWhy.set(t.tag, `in use by ${inUse.get(t.digest)}`);
+    else if (inUse.has(t.digest)) keepWhy.set(t.tag, `${IN_USE}${inUse.get(t.digest)}`);
   });
   const neededBy = neededByKept(releases.filter((r) => keepWhy.has(r.tag)), options.protectDigests, inUse, graph);
   const facts = (t: TagFacts) => ({
@@ -169,6 +172,8 @@ export interface PlanSummary {
   tagsToDelete: number;
   digestsToDelete: number;
   digestsKeptShared: number;
+  /** Tags kept only because the cluster uses their digest (--in-use-from-cluster). */
+  tagsKeptInUse: number;
 }
 
 export function summarize(entries: PlanEntry[]): PlanSummary {
@@ -177,5 +182,6 @@ export function summarize(entries: PlanEntry[]): PlanSummary {
     tagsToDelete: entries.filter((e) => e.tag !== "" && (e.action === "delete-manifest" || e.action === "delete-tag")).length,
     digestsToDelete: new Set(entries.filter((e) => e.action === "delete-manifest").map(key)).size,
     digestsKeptShared: new Set(entries.filter((e) => e.action === "delete-tag").map(key)).size,
+    tagsKeptInUse: entries.filter((e) => e.action === "keep" && e.why.startsWith(IN_USE)).length,
   };
 }

@@ -30,6 +30,8 @@ export interface RunReport {
   tagDelete: boolean;
   plan: PlanEntry[];
   outcomes: Outcome[];
+  /** In-use protection ran: the summary says how many tags it kept. */
+  inUse?: boolean;
 }
 
 /** Counts of what was (or, in a dry run, would be) done. */
@@ -49,13 +51,14 @@ export function summary(report: RunReport) {
 
 export function summaryText(report: RunReport): string {
   const s = summary(report);
+  const inUse = report.inUse ? ` Kept because the cluster uses them: ${s.tagsKeptInUse} tag(s).` : "";
   const lines = report.dryRun
     ? [
-        `dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.`,
+        `dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.${inUse}`,
         "A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.",
         "Run again with --yes to delete.",
       ]
-    : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}`];
+    : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}${report.inUse ? `, kept in use: ${s.tagsKeptInUse}` : ""}`];
   for (const o of report.outcomes.filter((x) => x.skipped)) lines.push(`SKIPPED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
   for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}${o.entry.tag ? `:${o.entry.tag}` : ""} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");

@@ -700,7 +700,8 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
     await exited;
     const started = fs.readFileSync(events, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "registry-managed" && e.phase === "done")).toBe(true);
-    expect(started.some((e) => e.type === "kubernetes:apps/v1:Deployment" && e.name === "app-web" && e.phase === "done")).toBe(false);
+    // Which steps were still in flight (the moving tag's push, the app's Deployment) depends on how fast the
+    // engine went on after the primary push; that the kill came mid-update, the pending operations below say.
 
     // The killed engine left its lock and pending creates: the README's recovery, scripts/recover.sh.
     expect(fs.readdirSync(path.join(env.root, "state", ".pulumi", "locks", "organization", "microk8s-pipeline", stack)).filter((f) => f.endsWith(".json"))).toHaveLength(1);

@@ -94,6 +94,7 @@ describe("registry-prune --in-use-from-cluster", () => {
     expect(whyOf(report, "production/web", "v0")).toBe("keep: in use by production/cronjob/monthly");
     expect(whyOf(report, "production/web", "v3")).toBe("delete-manifest: older than the 1 newest (rank 2)");
     expect(whyOf(report, "production/api", "a1")).toBe("keep: in use by production/job/migrate");
+    expect(report.summary).toMatchObject({ tagsDeleted: 1, tagsKeptInUse: 4 });
     expect(await tags("production/web")).toEqual(["v0", "v1", "v2", "v4"]);
     expect(await tags("production/api")).toEqual(["a1", "a2"]);
   });
@@ -105,6 +106,9 @@ describe("registry-prune --in-use-from-cluster", () => {
     expect(ran.code).toBe(0);
     expect(whyOf(JSON.parse(ran.stdout), "production/web", "v1")).toBe("delete-manifest: older than the 1 newest (rank 3)");
     expect(await tags("production/web")).toEqual(["v0", "v2", "v4"]);
+    // Without --json, the same counts in the one line a person greps the log for.
+    const text = await prune(["--registry", `http://${registry.host}`, "--keep", "1", "--in-use-from-cluster", "--kubeconfig", kubeconfig, "--in-use-host", ALIAS]);
+    expect(text.stdout).toContain("Kept because the cluster uses them: 3 tag(s).");
   });
 
   test("an unreachable cluster deletes nothing: exit 2 with one line", async () => {
