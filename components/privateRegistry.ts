@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { managedRegistryHost, RegistrySettings } from "../config/registrySchema";
+import { DOCKER_CERTS_DIR, managedRegistryHost, RegistrySettings } from "../config/registrySchema";
 import type { PipelineSecrets } from "../config/load";
 import { ManagedRegistry } from "./managedRegistry";
 import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
@@ -8,8 +8,6 @@ import { registryReadiness } from "./registryReadiness";
 import { DockerRegistryTrust } from "./dockerRegistryTrust";
 import { NodeRegistryTrust } from "./nodeRegistryTrust";
 
-/** Where an external registry's CA (registryTlsCa) is installed for the pushing Docker daemon. */
-const DOCKER_CERTS_DIR = "/etc/docker/certs.d";
 
 export interface PrivateRegistryArgs {
   settings: RegistrySettings;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parse as parseImage } from "../lib/imageRef";
-import { DNS_LABEL, DOCKER_TAG, IMAGE_REF, LABEL_VALUE_CHARS } from "../lib/patterns";
+import { DNS_LABEL, DOCKER_TAG, HOST_PORT, IMAGE_REF, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
 /** Zod types the schemas share: names, quantities, resources, addresses. */
@@ -78,7 +78,7 @@ export const nonEmpty = (what: string) => z.string().trim().min(1, { error: `mus
 /** `host[:port]` as Docker names a registry, with the port in range. */
 export const hostPort = z
   .string()
-  .regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { error: "must be host[:port] without a scheme, such as localhost:32000" })
+  .regex(HOST_PORT, { error: "must be host[:port] without a scheme, such as localhost:32000" })
   .refine((v) => !v.includes(":") || (Number(v.split(":")[1]) >= 1 && Number(v.split(":")[1]) <= 65535), { error: "must have a port in 1-65535" });
 
 export interface ResourceDefaults {

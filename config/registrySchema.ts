@@ -15,6 +15,8 @@ export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 export const DEFAULT_UI_IMAGE = "joxit/docker-registry-ui:2.5.7";
 /** Node trust's writer: any image with a POSIX shell, from outside the private registry (nodes cannot pull from it before they trust it). */
 export const DEFAULT_NODE_TRUST_IMAGE = "busybox:1.36.1";
+/** Where a root Docker daemon reads registry CAs (`<dir>/<host>/ca.crt`). */
+export const DOCKER_CERTS_DIR = "/etc/docker/certs.d";
 /** Where MicroK8s's containerd reads registry hosts (its CRI `config_path`). */
 export const MICROK8S_CERTS_DIR = "/var/snap/microk8s/args/certs.d";
 /** Any image with a shell and kubectl works; this one is pinned. */
@@ -164,7 +166,7 @@ const tlsSchema = z
     /** The generated server certificate's lifetime; an up within 30 days of its end renews it (the CA stays). */
     validityDays: z.number().int().min(60).max(825).default(365),
     /** Where the Docker daemon that pushes reads registry CAs (`<dir>/<host>/ca.crt`); rootless Docker reads ~/.config/docker/certs.d. */
-    dockerCertsDir: absoluteDir.default("/etc/docker/certs.d"),
+    dockerCertsDir: absoluteDir.default(DOCKER_CERTS_DIR),
   })
   .prefault({})
   .refine((t) => !(t.generate && t.enabled === false), { error: "generate: true needs TLS on; remove enabled: false (generate implies it)", path: ["enabled"] })

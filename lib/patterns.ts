@@ -1,5 +1,8 @@
 /** Name grammars shared by config validation, scripts and tags, so each is written once. */
 
+/** `host[:port]` as Docker names a registry (the port's range is checked apart). */
+export const HOST_PORT = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
+
 /** A Kubernetes DNS label (namespaces, storage classes, app names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

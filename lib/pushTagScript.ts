@@ -1,3 +1,5 @@
+import { digestGuard } from "./digestGuard";
+
 /**
  * Pushes a moving tag (latest, stable) of an image just pushed by digest, through the Docker daemon, which
  * verifies the registry with the CAs it trusts (`/etc/docker/certs.d`), then checks that the registry
@@ -8,7 +10,7 @@
 export function pushTagScript(): string {
   return [
     "set -eu",
-    'case "$IMAGE_DIGEST_REF" in *@sha256:*) ;; *) echo "refusing to tag $IMAGE_DIGEST_REF: not a digest reference" >&2; exit 1;; esac',
+    digestGuard("tag"),
     "work=$(mktemp -d)",
     "trap 'rm -rf \"$work\"' EXIT",
     '(umask 077; if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json")',

@@ -1,3 +1,4 @@
+import { digestGuard } from "./digestGuard";
 import type { ScanSettings } from "../config/appsSchema";
 import { caTrustLines } from "./caTrust";
 
@@ -50,7 +51,7 @@ export function scanScript(settings: ScanSettings, options: { insecureRegistry: 
   return [
     "set -eu",
     `command -v ${trivy} >/dev/null 2>&1 || { echo "images.scan is enabled but trivy ("${trivy}") is not on the machine running pulumi up: ${TRIVY_INSTALL_HINT}" >&2; exit 127; }`,
-    'case "$IMAGE_DIGEST_REF" in *@sha256:*) ;; *) echo "refusing to scan $IMAGE_DIGEST_REF: not a digest reference" >&2; exit 1;; esac',
+    digestGuard("scan"),
     "work=$(mktemp -d)",
     "trap 'rm -rf \"$work\"' EXIT",
     "umask 077",

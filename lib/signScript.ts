@@ -6,6 +6,7 @@
  * PEM) cosign verifies the registry against it (caTrustLines).
  */
 import { caTrustLines } from "./caTrust";
+import { digestGuard } from "./digestGuard";
 
 export const COSIGN_MISSING =
   "images.sign is enabled but cosign is not installed on the machine running pulumi up: install cosign " +
@@ -16,7 +17,7 @@ export function signScript(options: { allowHttpRegistry: boolean }): string {
   return [
     "set -eu",
     `command -v cosign >/dev/null 2>&1 || { echo "${COSIGN_MISSING}" >&2; exit 1; }`,
-    'case "$IMAGE_DIGEST_REF" in *@sha256:*) ;; *) echo "refusing to sign $IMAGE_DIGEST_REF: not a digest reference" >&2; exit 1;; esac',
+    digestGuard("sign"),
     "work=$(mktemp -d)",
     "trap 'rm -rf \"$work\"' EXIT",
     'if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then',

@@ -12,6 +12,7 @@ import { inventory, listRepositories } from "./inventory";
 import { ClusterError, listWorkloads } from "./cluster";
 import { digestsInUse, imageUses } from "./inUse";
 import { isRepositoryName } from "./names";
+import { HOST_PORT } from "../lib/patterns";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
 import { jsonReport, planTable, RunReport, summaryText } from "./report";
 
@@ -72,7 +73,7 @@ const digestArg = (value: string) => {
 
 /** `host[:port]` as image references carry it. */
 const hostArg = (value: string) => {
-  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(value)) throw new InvalidArgumentError("must be host[:port], such as registry-managed.container-registry.svc:5000");
+  if (!HOST_PORT.test(value)) throw new InvalidArgumentError("must be host[:port], such as registry-managed.container-registry.svc:5000");
   return value;
 };
 

@@ -231,7 +231,7 @@ describe("the declared prod registry over TLS with a certificate of its own", ()
     let declared: Evaluation;
     let nodeDir: string;
     const containers: string[] = [];
-    const PINNED_BUSYBOX = "busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662";
+    const PINNED_BUSYBOX = (stackConfig("prod").registry as { nodeTrust: { image: string } }).nodeTrust.image;
 
     beforeAll(async () => {
       // The stack as a team would declare it for this registry's address, node trust on.
