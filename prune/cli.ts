@@ -9,10 +9,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { executePlan, probeCapability } from "./execute";
 import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
 import { inventory, listRepositories } from "./inventory";
-import { ClusterError, listWorkloads } from "./cluster";
+import { ClusterError, listWorkloads, TurnWait, waitForTurn } from "./cluster";
 import { digestsInUse, imageUses } from "./inUse";
 import { isRepositoryName } from "./names";
-import { HOST_PORT } from "../lib/patterns";
+import { DNS_LABEL, HOST_PORT } from "../lib/patterns";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
 import { jsonReport, planTable, RunReport, summaryText } from "./report";
 
@@ -28,6 +28,8 @@ export interface PruneOptions {
   json: boolean;
   /** Protect every digest the cluster's workloads use; the hosts their image references may name this registry by. */
   inUse?: { kubeconfig?: string; hosts: string[] };
+  /** Run only once this Job is first among its registry's unfinished maintenance Jobs (prune/turn.ts). */
+  waitTurn?: { kubeconfig?: string; namespace: string; job: string } & TurnWait;
   client: Omit<ClientOptions, "username" | "password">;
 }
 
@@ -77,6 +79,12 @@ const hostArg = (value: string) => {
   return value;
 };
 
+/** `namespace/job`: a DNS label, and a Job name (a CronJob's are DNS labels too). */
+const jobArg = (value: string) => {
+  const [namespace, job, ...rest] = value.split("/");
+  if (rest.length > 0 || !DNS_LABEL.test(namespace ?? "") || !DNS_LABEL.test(job ?? "")) throw new InvalidArgumentError("must be namespace/job, each a DNS label");
+  return { namespace, job };
+};
 const collect = <T>(parse: (v: string) => T) => (value: string, previous: T[] = []) => [...previous, parse(value)];
 
 export function buildCommand(): Command {
@@ -94,6 +102,8 @@ export function buildCommand(): Command {
     .option("--in-use-from-cluster", "never delete a digest the cluster's Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs or CronJobs use (list rights only)")
     .option("--kubeconfig <path>", "with --in-use-from-cluster: the kubeconfig (default: the pod's account in a cluster, else ~/.kube/config)")
     .option("--in-use-host <host>", "with --in-use-from-cluster: another host:port image references name this registry by (repeatable; --registry's host always counts)", collect(hostArg), [])
+    .option("--wait-turn <namespace/job>", "run as this Job of a maintenance CronJob: first wait for the registry's maintenance Jobs created before it (its garbage collection) to finish (list on Jobs)", jobArg)
+    .option("--wait-turn-timeout <seconds>", "with --wait-turn: how long to wait before stopping with nothing deleted", wholeNumber(1, 86_400), 1800)
     .option("--yes", "delete; without it nothing is deleted and the plan is printed")
     .option("--json", "print the plan and results as JSON")
     .option("--concurrency <k>", "requests in flight at once", wholeNumber(1, 64), 8)
@@ -114,7 +124,8 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
   if (o.username && !password) throw new UsageError("--username needs a password: set REGISTRY_PASSWORD or pass --password-stdin");
   if (!o.username && o.passwordStdin) throw new UsageError("--password-stdin needs --username");
   if (o.caFile && !String(o.registry).startsWith("https:")) throw new UsageError("--ca-file needs an https:// --registry");
-  if (!o.inUseFromCluster && (o.kubeconfig || o.inUseHost.length > 0)) throw new UsageError("--kubeconfig and --in-use-host need --in-use-from-cluster");
+  if (!o.inUseFromCluster && o.inUseHost.length > 0) throw new UsageError("--in-use-host needs --in-use-from-cluster");
+  if (!o.inUseFromCluster && !o.waitTurn && o.kubeconfig) throw new UsageError("--kubeconfig needs --in-use-from-cluster or --wait-turn");
   let ca: string | undefined;
   if (o.caFile) {
     try {
@@ -135,6 +146,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
     yes: Boolean(o.yes),
     json: Boolean(o.json),
     ...(o.inUseFromCluster ? { inUse: { kubeconfig: o.kubeconfig, hosts: [new URL(o.registry).host, ...o.inUseHost] } } : {}),
+    ...(o.waitTurn ? { waitTurn: { kubeconfig: o.kubeconfig, ...o.waitTurn, pollMs: 5000, timeoutMs: o.waitTurnTimeout * 1000 } } : {}),
     client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024, ca },
   };
 }
@@ -152,7 +164,9 @@ export async function prune(options: PruneOptions, io: Io): Promise<number> {
 }
 
 async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
-  // The cluster is read first: if it cannot be, nothing is asked of the registry, and nothing is deleted.
+  // Its turn first (garbage collection holds the registry read-only), then the cluster: if either cannot be
+  // read, nothing is asked of the registry, and nothing is deleted.
+  if (options.waitTurn) await waitForTurn(options.waitTurn.kubeconfig, options.waitTurn.namespace, options.waitTurn.job, options.waitTurn, io.err);
   const uses = options.inUse ? imageUses(await listWorkloads(options.inUse.kubeconfig), options.inUse.hosts) : [];
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
   const inventories = await Promise.all(repos.map(async (repo) => ({ repo, ...(await inventory(client, repo, options.client.concurrency)) })));
@@ -198,7 +212,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
           ? ": check --registry"
           : "";
     if (error instanceof ClusterError) {
-      io.err(`registry-prune: in-use protection: ${e.message}; nothing was deleted`);
+      io.err(`registry-prune: ${error.part}: ${e.message}; nothing was deleted`);
       return 2;
     }
     io.err(`registry-prune: ${e.message.replace(/^error: /, "")}${advice}`);

@@ -5,9 +5,11 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import type { WorkloadKind, WorkloadObject } from "./inUse";
+import { type JobObject, jobsAhead, MAINTAINS_LABEL } from "./turn";
 
 export class ClusterError extends Error {
-  constructor(message: string) {
+  /** What needed the cluster: in-use protection, or the run's turn (--wait-turn). */
+  constructor(message: string, readonly part = "in-use protection") {
     super(message);
     this.name = "ClusterError";
   }
@@ -85,4 +87,39 @@ export async function listWorkloads(kubeconfig: string | undefined): Promise<{ k
     }
   }
   return found;
+}
+
+const TURN = "its turn (--wait-turn)";
+
+export interface TurnWait {
+  pollMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Waits until this run's Job (`namespace`/`job`) is first among its registry's unfinished maintenance
+ * Jobs (prune/turn.ts), with `list` on Jobs and nothing else. Says once who it waits for; a job still
+ * ahead after `timeoutMs` is a ClusterError, so nothing is deleted.
+ */
+export async function waitForTurn(kubeconfig: string | undefined, namespace: string, job: string, wait: TurnWait, say: (line: string) => void): Promise<void> {
+  const batch = loadConfig(kubeconfig).makeApiClient(k8s.BatchV1Api);
+  const list = async (selector: { fieldSelector?: string; labelSelector?: string }) => {
+    try {
+      return ((await batch.listNamespacedJob({ namespace, ...selector })) as { items: JobObject[] }).items;
+    } catch (error) {
+      throw new ClusterError(`cannot list Jobs in ${namespace}: ${reason(error)}`, TURN);
+    }
+  };
+  const [me] = await list({ fieldSelector: `metadata.name=${job}` });
+  const registry = me?.metadata?.labels?.[MAINTAINS_LABEL];
+  if (!registry) throw new ClusterError(`no Job ${namespace}/${job} with a ${MAINTAINS_LABEL} label`, TURN);
+  let said = "";
+  for (const started = Date.now(); ; ) {
+    const ahead = jobsAhead(await list({ labelSelector: `${MAINTAINS_LABEL}=${registry}` }), me);
+    if (ahead.length === 0) return;
+    if (Date.now() - started >= wait.timeoutMs) throw new ClusterError(`${ahead.join(", ")} still running after ${Math.round(wait.timeoutMs / 1000)}s`, TURN);
+    if (ahead.join() !== said) say(`waiting for ${ahead.join(", ")} (maintenance of ${registry}, started earlier) to finish`);
+    said = ahead.join();
+    await new Promise((resolve) => setTimeout(resolve, wait.pollMs));
+  }
 }

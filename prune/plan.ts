@@ -169,6 +169,7 @@ export function neededDigests(entries: PlanEntry[]): Set<string> {
 }
 
 export interface PlanSummary {
+  tagsKept: number;
   tagsToDelete: number;
   digestsToDelete: number;
   digestsKeptShared: number;
@@ -179,6 +180,7 @@ export interface PlanSummary {
 export function summarize(entries: PlanEntry[]): PlanSummary {
   const key = (e: PlanEntry) => `${e.repo}@${e.digest}`;
   return {
+    tagsKept: entries.filter((e) => e.tag !== "" && e.action === "keep").length,
     tagsToDelete: entries.filter((e) => e.tag !== "" && (e.action === "delete-manifest" || e.action === "delete-tag")).length,
     digestsToDelete: new Set(entries.filter((e) => e.action === "delete-manifest").map(key)).size,
     digestsKeptShared: new Set(entries.filter((e) => e.action === "delete-tag").map(key)).size,

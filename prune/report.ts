@@ -49,6 +49,9 @@ export function summary(report: RunReport) {
   };
 }
 
+/** Starts the one summary line of a run that deletes, so a CronJob's logs can be grepped for it. */
+export const SUMMARY_PREFIX = "registry-prune summary:";
+
 export function summaryText(report: RunReport): string {
   const s = summary(report);
   const inUse = report.inUse ? ` Kept because the cluster uses them: ${s.tagsKeptInUse} tag(s).` : "";
@@ -58,7 +61,7 @@ export function summaryText(report: RunReport): string {
         "A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.",
         "Run again with --yes to delete.",
       ]
-    : [`tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}${report.inUse ? `, kept in use: ${s.tagsKeptInUse}` : ""}`];
+    : [`${SUMMARY_PREFIX} tags kept: ${s.tagsKept}, tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}${report.inUse ? `, kept in use: ${s.tagsKeptInUse}` : ""}`];
   for (const o of report.outcomes.filter((x) => x.skipped)) lines.push(`SKIPPED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
   for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}${o.entry.tag ? `:${o.entry.tag}` : ""} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");

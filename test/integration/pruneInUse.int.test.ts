@@ -124,9 +124,15 @@ describe("registry-prune --in-use-from-cluster", () => {
     expect(await tags("production/web")).toEqual(before);
   });
 
+  test.each([["container-registry"], ["a/b/c"], ["Container/x"], ["ns/$(JOB_NAME)"]])("--wait-turn %s (not namespace/job) is a usage error", async (value) => {
+    const ran = await prune(["--registry", `http://${registry.host}`, "--keep", "1", "--wait-turn", value]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("must be namespace/job, each a DNS label");
+  });
+
   test("--kubeconfig without --in-use-from-cluster is a usage error", async () => {
     const ran = await prune(["--registry", `http://${registry.host}`, "--keep", "1", "--kubeconfig", kubeconfig]);
     expect(ran.code).toBe(2);
-    expect(ran.stderr).toContain("--kubeconfig and --in-use-host need --in-use-from-cluster");
+    expect(ran.stderr).toContain("--kubeconfig needs --in-use-from-cluster or --wait-turn");
   });
 });

@@ -74,7 +74,7 @@ describe("planRepository", () => {
     const byTag = Object.fromEntries(plan.map((e) => [e.tag, e.action]));
     expect(byTag).toEqual({ "1.11.0": "keep", "1.10.0": "keep", "1.9.0": "delete-manifest", "1.8.0": "delete-tag", "1.7.0": "delete-manifest", latest: "keep" });
     expect(plan.find((e) => e.tag === "1.8.0")?.why).toContain("tag only, through a throwaway manifest (Distribution 2.8 deletes by digest)");
-    expect(summarize(plan)).toEqual({ tagsToDelete: 3, digestsToDelete: 2, digestsKeptShared: 1, tagsKeptInUse: 0 });
+    expect(summarize(plan)).toEqual({ tagsKept: 3, tagsToDelete: 3, digestsToDelete: 2, digestsKeptShared: 1, tagsKeptInUse: 0 });
   });
 
   test("on a registry that deletes tags alone, the shared tag is removed and its digest kept", () => {
