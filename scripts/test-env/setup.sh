@@ -101,10 +101,11 @@ if [ "$(cat "$state/trivy-cache/.advisories" 2>/dev/null)" != "$advisories_hash"
 fi
 IMAGE_CMD='["/bin/registry","serve","/etc/distribution/config.yml"]' local_image local/registry:3 \
   "$go_tools/registry3:/bin/registry" test/integration/fixtures/registry3-image-config.yml:/etc/distribution/config.yml
-# The sample app's npm packages, exactly as its lockfile pins them, for the loopback npm registry that
-# the tests and benchmarks serve to `docker build` (test/integration/npmRegistry.ts).
+# The npm packages of the sample app and of the registry-prune image, exactly as their lockfiles pin them,
+# for the loopback npm registry that the tests and benchmarks serve to `docker build`
+# (test/integration/npmRegistry.ts).
 mkdir -p "$state/npm"
-node -e 'for (const [p, v] of Object.entries(require("./app/package-lock.json").packages)) if (p) console.log(`${p.replace(/^.*node_modules\//, "")}@${v.version}`)' |
+node -e 'for (const lock of ["./app/package-lock.json", "./prune/package-lock.json"]) for (const [p, v] of Object.entries(require(lock).packages)) if (p) console.log(`${p.replace(/^.*node_modules\//, "")}@${v.version}`)' | sort -u |
   while read -r spec; do
     file="$state/npm/$(echo "${spec%@*}" | sed 's/^@//; s#/#-#')-${spec##*@}.tgz"
     [ -s "$file" ] || npm pack --silent --pack-destination "$state/npm" "$spec" >/dev/null

@@ -50,8 +50,13 @@ export interface LocalNpmRegistry {
   stop(): Promise<void>;
 }
 
-export async function startLocalNpmRegistry(lockfile = path.join(SAMPLE_APP_DIR, "package-lock.json")): Promise<LocalNpmRegistry> {
-  const packages = lockedPackages(lockfile);
+export const SAMPLE_APP_LOCKFILE = path.join(SAMPLE_APP_DIR, "package-lock.json");
+/** The registry-prune image's own lockfile (prune/Dockerfile). */
+export const PRUNE_LOCKFILE = path.join(REPO_ROOT, "prune", "package-lock.json");
+
+/** Serves every package the given lockfiles pin (a package both pin at one version, once). */
+export async function startLocalNpmRegistry(lockfiles: string[] = [SAMPLE_APP_LOCKFILE, PRUNE_LOCKFILE]): Promise<LocalNpmRegistry> {
+  const packages = [...new Map(lockfiles.flatMap(lockedPackages).map((p) => [p.file, p])).values()];
   const missing = packages.filter((p) => !fs.existsSync(path.join(NPM_TARBALLS, p.file)));
   if (missing.length > 0) throw new Error(`npm tarballs missing in ${NPM_TARBALLS} (${missing.map((p) => p.file).join(", ")}): run ${SETUP_COMMAND}`);
   const byName = new Map<string, LockedPackage[]>();

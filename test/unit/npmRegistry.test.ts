@@ -33,6 +33,6 @@ describe("the loopback npm registry's view of a lockfile", () => {
     const lockfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lock-")), "package-lock.json");
     const packages = { "": {}, "node_modules/not-fetched": { version: "0.0.1", integrity: "sha512-x" } };
     fs.writeFileSync(lockfile, JSON.stringify({ lockfileVersion: 3, packages }));
-    await expect(startLocalNpmRegistry(lockfile)).rejects.toThrow(/not-fetched-0\.0\.1\.tgz\): run scripts\/test-env\/setup\.sh/);
+    await expect(startLocalNpmRegistry([lockfile])).rejects.toThrow(/not-fetched-0\.0\.1\.tgz\): run scripts\/test-env\/setup\.sh/);
   });
 });
