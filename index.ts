@@ -11,12 +11,12 @@ import { labelKubernetesObjects } from "./lib/stackLabel";
 // An async program, so the storage guard can read the last update's record before any resource exists.
 export = async () => {
   // Config is parsed and validated first: a bad value stops the program before any resource exists.
-  const { config, secrets, builds } = loadConfig(__dirname);
+  const { config, secrets, builds, pruneBuild } = loadConfig(__dirname);
   const { firstUpdate } = await guardStorage(config);
   // Every Kubernetes object says which stack made it, so recovery after a killed up removes only this stack's.
   const labelled: pulumi.ComponentResourceOptions = { transformations: [labelKubernetesObjects(pulumi.getStack())] };
 
-  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets, firstUpdate }, labelled);
+  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets, firstUpdate, pruneBuild }, labelled);
 
   // One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
   const namespaces: Record<string, AppNamespace> = Object.fromEntries(

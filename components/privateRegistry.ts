@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DOCKER_CERTS_DIR, managedRegistryHost, RegistrySettings } from "../config/registrySchema";
 import type { PipelineSecrets } from "../config/load";
 import { ManagedRegistry } from "./managedRegistry";
+import type { PruneImageBuild } from "../lib/pruneImage";
 import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
 import { RegistryCredentials } from "./registryCredentials";
 import { registryReadiness } from "./registryReadiness";
@@ -15,6 +16,8 @@ export interface PrivateRegistryArgs {
   secrets: PipelineSecrets;
   /** No earlier update recorded: generated credentials are new (see ManagedRegistryArgs.firstUpdate). */
   firstUpdate?: boolean;
+  /** With a managed registry's retention on: how to build registry-prune's image. */
+  pruneBuild?: PruneImageBuild;
 }
 
 /** What images and workloads need to know about the registry, whatever its mode. */
@@ -94,6 +97,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
                 ? { certificate: secrets.registryTlsCertificate, key: secrets.registryTlsKey, ca: secrets.registryTlsCa }
                 : undefined,
             firstUpdate: args.firstUpdate,
+            ...(args.pruneBuild ? { retention: { build: args.pruneBuild, pullDockerConfigJson: this.credentials?.pullDockerConfigJson } } : {}),
           },
           child,
         );

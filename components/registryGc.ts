@@ -2,39 +2,26 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GcSettings } from "../config/registrySchema";
 import { gcAccountsCondition, gcAdmissionValidations } from "../lib/gcAdmission";
-import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript } from "../lib/gcScript";
-import { containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript, JOB_NAME_ENV } from "../lib/gcScript";
+import { MAINTAINS_LABEL } from "../prune/turn";
+import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 
-/** Where kubectl looks for its in-cluster credentials. */
-const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 /**
  * How often the guard looks for a read-only registry that no live window holds: with the window's
  * 2-minute lease, a killed window leaves the registry writable again within about 7 minutes.
  */
 const GUARD_SCHEDULE = "*/5 * * * *";
 
-/** The projected token, CA and namespace that kubectl reads in a pod that does not automount them. */
-const apiTokenVolume = {
-  name: "api-token",
-  projected: {
-    sources: [
-      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
-      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
-    ],
-  },
-};
-
 /** A kubectl container running `script` with the token mounted; kubectl keeps a discovery cache under $HOME on a read-only root. */
-function kubectlContainer(name: string, script: pulumi.Input<string>, settings: GcSettings, extraMounts: { name: string; mountPath: string }[] = []) {
+function kubectlContainer(name: string, script: pulumi.Input<string>, settings: GcSettings, extraMounts: { name: string; mountPath: string }[] = [], extraEnv: k8s.types.input.core.v1.EnvVar[] = []) {
   return {
     name,
     image: settings.kubectlImage,
     imagePullPolicy: "IfNotPresent",
     command: ["/bin/sh", "-c", script],
-    env: [{ name: "HOME", value: "/home/kubectl" }],
-    volumeMounts: [...extraMounts, { name: "kubectl-home", mountPath: "/home/kubectl" }, { name: apiTokenVolume.name, mountPath: TOKEN_DIR, readOnly: true }],
+    env: [{ name: "HOME", value: "/home/kubectl" }, ...extraEnv],
+    volumeMounts: [...extraMounts, { name: "kubectl-home", mountPath: "/home/kubectl" }, { name: apiTokenVolume.name, mountPath: API_TOKEN_DIR, readOnly: true }],
     resources: settings.resources,
     securityContext: containerSecurityContext(true),
   };
@@ -97,6 +84,18 @@ export class RegistryGc extends pulumi.ComponentResource {
       },
       child,
     );
+    // The window's turn among the registry's maintenance Jobs (a retention run goes first if it started first):
+    // `list` on Jobs in this namespace, for the window's account only.
+    const turnRole = new k8s.rbac.v1.Role(`${name}-turn`, { metadata, rules: [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["list"] }] }, child);
+    new k8s.rbac.v1.RoleBinding(
+      `${name}-turn`,
+      {
+        metadata,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: turnRole.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
+      },
+      child,
+    );
 
     // RBAC lets a patch change anything in the Deployment; this admission policy narrows the two accounts
     // to the switch annotation and the lease (lib/gcAdmission.ts).
@@ -143,6 +142,7 @@ export class RegistryGc extends pulumi.ComponentResource {
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 3,
           jobTemplate: {
+            metadata: { labels: { ...labels, [MAINTAINS_LABEL]: args.deploymentName } },
             spec: {
               backoffLimit: 0,
               activeDeadlineSeconds: 3600,
@@ -162,7 +162,9 @@ export class RegistryGc extends pulumi.ComponentResource {
                   ],
                   securityContext: podSecurityContext(args.collector.runAsUser),
                   containers: [
-                    kubectlContainer("window", script, args.settings, [windowMount]),
+                    kubectlContainer("window", script, args.settings, [windowMount], [
+                      { name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+                    ]),
                     {
                       ...args.collector.container,
                       command: ["/bin/sh", "-c", gcCollectScript(args.collector.configPath)],

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppBuildPlan, BuildPlanError, planAppBuild } from "../lib/appBuildPlan";
+import { planPruneImage, PruneImageBuild } from "../lib/pruneImage";
 import { ConfigError } from "./errors";
 import { managedRegistryHost } from "./registrySchema";
 import { tlsMaterialProblems } from "../lib/tlsMaterial";
@@ -201,6 +202,8 @@ export interface LoadedConfig {
   secrets: PipelineSecrets;
   /** By app name, for the apps built from source. */
   builds: Map<string, AppBuildPlan>;
+  /** The registry-prune image, when a managed registry's retention is on. */
+  pruneBuild?: PruneImageBuild;
 }
 
 /** Reads and validates the stack's whole config; throws before the program registers any resource. */
@@ -222,5 +225,7 @@ export function loadConfig(projectDir: string): LoadedConfig {
   if (config.sign && secrets.cosignPrivateKey && secrets.cosignPassword) {
     secrets.signing = { privateKey: secrets.cosignPrivateKey, password: secrets.cosignPassword };
   }
-  return { config, secrets, builds: plans };
+  const r = config.registry;
+  const pruneBuild = r.mode === "managed" && r.retention.enabled ? planPruneImage(projectDir, r.retention.build) : undefined;
+  return { config, secrets, builds: plans, ...(pruneBuild ? { pruneBuild } : {}) };
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
 import { isFloating, parse } from "../lib/imageRef";
 import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
-import { LABEL_VALUE_CHARS } from "../lib/patterns";
+import { DOCKER_TAG, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { parseBytes } from "../lib/quantity";
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
@@ -140,18 +140,44 @@ const uiSchema = z
   })
   .prefault({});
 
+const cronSchedule = (example: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = cronScheduleProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", input: v, message: `must be a cron schedule with 5 fields, such as '${example}': ${problem}` });
+  });
+
 const gcSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
-    schedule: z
-      .string()
-      .superRefine((v, ctx) => {
-        const problem = cronScheduleProblem(v);
-        if (problem) ctx.addIssue({ code: "custom", input: v, message: `must be a cron schedule with 5 fields, such as '30 3 * * 0': ${problem}` });
-      })
-      .default("30 3 * * 0"),
+    schedule: cronSchedule("30 3 * * 0").default("30 3 * * 0"),
     kubectlImage: imageRef.default(DEFAULT_KUBECTL_IMAGE),
     resources: resourcesSchema({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }),
+  })
+  .prefault({});
+
+/**
+ * Scheduled retention: registry-prune in a CronJob, with in-use protection always on. Its image is built
+ * from this repository (prune/Dockerfile) and pushed to the registry itself; `build` is how (the app
+ * builds' args, platform and network).
+ */
+const retentionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** The newest tags kept per repository, beside the protected ones and those the cluster uses. */
+    keep: z.number().int().min(1).max(100_000).default(10),
+    /** Its own schedule; it never runs while a GC window holds the registry read-only (they take turns). */
+    schedule: cronSchedule("0 2 * * *").default("0 2 * * *"),
+    /** Tags never deleted, added to registry-prune's defaults (latest, stable). */
+    protect: z.array(z.string().regex(DOCKER_TAG, { error: "must be a Docker tag" })).default([]),
+    protectDigests: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: "must be a digest, sha256: and 64 hex digits" })).default([]),
+    build: z
+      .strictObject({
+        args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a build arg name" }), z.string()).default({}),
+        platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
+        network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" }).optional(),
+      })
+      .prefault({}),
+    resources: resourcesSchema({ requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }),
   })
   .prefault({});
 
@@ -221,6 +247,8 @@ const managedSchema = z
     ui: uiSchema,
     /** Scheduled garbage collection in a read-only window; off by default (pushes fail during it). */
     gc: gcSchema,
+    /** Scheduled keep-N retention that never deletes what the cluster uses; off by default. */
+    retention: retentionSchema,
     tls: tlsSchema,
     nodeTrust: nodeTrustSchema,
     readiness: readinessSchema,
@@ -272,6 +300,7 @@ export type RegistrySettings = z.infer<typeof registrySchema>;
 export type ManagedSettings = z.infer<typeof managedSchema>;
 export type UiSettings = z.infer<typeof uiSchema>;
 export type GcSettings = z.infer<typeof gcSchema>;
+export type RetentionSettings = z.infer<typeof retentionSchema>;
 export type NodeTrustSettings = z.infer<typeof nodeTrustSchema>;
 export type TlsSettings = z.infer<typeof tlsSchema>;
 export type AllowReplaceFrom = z.infer<typeof allowReplaceFromSchema>;

@@ -1,4 +1,5 @@
 import { DNS_LABEL } from "./patterns";
+import { MAINTAINS_LABEL } from "../prune/turn";
 
 /**
  * The garbage-collection window for a managed registry, as two containers of one CronJob pod that share
@@ -42,9 +43,13 @@ export interface GcTimeouts {
   /** How far ahead each renewal sets the lease, and how often the window renews it. */
   leaseSeconds: number;
   renewSeconds: number;
+  /** How long the window waits for the registry's earlier maintenance Jobs (a retention run) to finish. */
+  turnSeconds: number;
 }
 
-export const GC_TIMEOUTS: GcTimeouts = { rolloutSeconds: 300, collectSeconds: 2700, leaseSeconds: 120, renewSeconds: 30 };
+export const GC_TIMEOUTS: GcTimeouts = { rolloutSeconds: 300, collectSeconds: 2700, leaseSeconds: 120, renewSeconds: 30, turnSeconds: 1800 };
+/** The window's own Job name, from the downward API (the Job controller's label on its pod). */
+export const JOB_NAME_ENV = "JOB_NAME";
 
 function checkedNames(namespace: string, deployment: string): void {
   for (const [what, value] of [["namespace", namespace], ["deployment", deployment]]) {
@@ -95,12 +100,37 @@ const waitFor = (files: string[], seconds: number, message: string) => [
   "done",
 ];
 
+/**
+ * The window's turn (prune/turn.ts, the same order in shell): it waits while a Job of this registry's
+ * maintenance created before its own (creation time, then name) is unfinished, so a retention run's
+ * deletes never meet read-only. Before the trap: a window that gives up has changed nothing, and tells
+ * the collector to stop.
+ */
+const waitForTurn = (k: string, deployment: string, dir: string, seconds: number) => [
+  `jobs_of_registry() { ${k} get jobs -l '${MAINTAINS_LABEL}=${deployment}' -o 'jsonpath={range .items[*]}{.metadata.creationTimestamp} {.metadata.name} {.status.conditions[?(@.status=="True")].type}{"\\n"}{end}'; }`,
+  "waited=0",
+  "said=",
+  "while :; do",
+  `  jobs=$(jobs_of_registry) || { echo "cannot list the registry's maintenance Jobs: nothing done" >&2; touch ${dir}/abort; exit 1; }`,
+  `  ahead=$(printf '%s\\n' "$jobs" | LC_ALL=C awk -v me="$${JOB_NAME_ENV}" '`,
+  "    { done_ = 0; for (i = 3; i <= NF; i++) if ($i == \"Complete\" || $i == \"Failed\") done_ = 1; key[NR] = $1 \" \" $2; name[NR] = $2; fin[NR] = done_; if ($2 == me) mine = $1 \" \" $2 }",
+  "    END { if (mine == \"\") { print \"?\"; exit } for (j = 1; j <= NR; j++) if (name[j] != me && !fin[j] && key[j] < mine) printf \"%s \", name[j] }')",
+  `  [ "$ahead" != "?" ] || { echo "no Job $${JOB_NAME_ENV} with the ${MAINTAINS_LABEL} label of ${deployment}" >&2; touch ${dir}/abort; exit 1; }`,
+  '  [ -n "$ahead" ] || break',
+  `  [ "$waited" -lt ${seconds} ] || { echo "$ahead still running after ${seconds}s: nothing done" >&2; touch ${dir}/abort; exit 1; }`,
+  '  [ "$said" = "$ahead" ] || echo "waiting for ${ahead% } (maintenance of the registry, started earlier) to finish"',
+  '  said=$ahead',
+  "  sleep 5; waited=$((waited + 5))",
+  "done",
+];
+
 export function gcWindowScript(namespace: string, deployment: string, dir = GC_WINDOW_DIR, timeouts: GcTimeouts = GC_TIMEOUTS): string {
   checkedNames(namespace, deployment);
   const k = `kubectl -n ${namespace}`;
   const target = `deployment/${deployment}`;
   return [
     "set -eu",
+    ...waitForTurn(k, deployment, dir, timeouts.turnSeconds),
     "renewer=",
     "restore() {",
     "  status=$?",

@@ -87,3 +87,18 @@ export function spreadOverNodes(selector: Record<string, string>) {
 export function disruptionBudgetSpec(selector: Record<string, string>) {
   return { maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: "AlwaysAllow" };
 }
+
+/** Where kubectl and the Kubernetes client libraries look for a pod's in-cluster credentials. */
+export const API_TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** The projected token, CA and namespace, for the one container of a pod that needs them (the account automounts nothing). */
+export const apiTokenVolume = {
+  name: "api-token",
+  projected: {
+    sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ],
+  },
+};

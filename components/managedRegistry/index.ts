@@ -5,6 +5,9 @@ import { secretsChecksum } from "../../lib/checksum";
 import { parse } from "../../lib/imageRef";
 import { disruptionBudgetSpec, spreadOverNodes, standardLabels } from "../../lib/k8sSpec";
 import { RegistryGc } from "../registryGc";
+import { RegistryRetention } from "../registryRetention";
+import { AppImage } from "../appImage";
+import { PRUNE_IMAGE_NAME, PruneImageBuild } from "../../lib/pruneImage";
 import { registryReadiness } from "../registryReadiness";
 import { RegistryUi } from "../registryUi";
 import { RegistryTls } from "../registryTls";
@@ -30,6 +33,8 @@ export interface ManagedRegistryArgs {
    * cannot start until it does, so the update says which keys to register and how, before it waits.
    */
   firstUpdate?: boolean;
+  /** With settings.retention on: how to build registry-prune's image, and the pull user's Docker config for the node. */
+  retention?: { build: PruneImageBuild; pullDockerConfigJson?: pulumi.Input<string> };
 }
 
 /**
@@ -258,6 +263,46 @@ export class ManagedRegistry extends pulumi.ComponentResource {
           collector: collectorSpec(s, { envSecret: envSecret.metadata.name, dataClaim: dataClaim?.metadata.name }),
           ...(sameNode ? { sameNodeAs: sameNode } : {}),
           settings: s.gc,
+        },
+        { parent: this, dependsOn: [deployment] },
+      );
+    }
+
+    if (s.retention.enabled) {
+      if (!args.retention) throw new Error(`${name}: retention is enabled but no registry-prune build was planned`);
+      const { build } = args.retention;
+      // Built from this repository and pushed to this registry, once it answers; the CronJob runs it by digest.
+      const image = new AppImage(
+        `${name}-prune-image`,
+        {
+          repository: `${host}/${s.namespace}/${PRUNE_IMAGE_NAME}`,
+          tag: build.tag,
+          extraTags: [],
+          build: { context: build.context, dockerfile: build.dockerfile, args: build.args, platform: build.platform, network: build.network },
+          registry: { server: host, username: args.probeCredentials?.username, password: args.probeCredentials?.password },
+          waitFor: [this.ready],
+        },
+        child,
+      );
+      new RegistryRetention(
+        `${name}-retention`,
+        {
+          namespace,
+          deploymentName: deployment.metadata.name,
+          image: image.repoDigest,
+          settings: s.retention,
+          target: {
+            serviceName,
+            namespace: s.namespace,
+            port: REGISTRY_PORT,
+            host,
+            nodePort: s.nodePort,
+            tls: s.tls.enabled,
+            ...(s.auth.enabled ? { username: s.auth.username } : {}),
+          },
+          password: s.auth.enabled ? args.probeCredentials?.password : undefined,
+          pullDockerConfigJson: args.retention.pullDockerConfigJson,
+          ca: certificate?.ca,
         },
         { parent: this, dependsOn: [deployment] },
       );

@@ -27,6 +27,13 @@ export class Kubectl {
     if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr.trim()}`);
   }
 
+  /** A command's standard output; `input` goes to its standard input (`apply -f -`). */
+  async text(args: string[], input?: string): Promise<string> {
+    const result = await run(this.binary, args, { env: { ...process.env, KUBECONFIG: this.kubeconfig }, ...(input !== undefined ? { input } : {}) });
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
   async items(kind: string, namespace?: string): Promise<any[]> {
     return (await this.json(["get", kind, ...(namespace ? ["-n", namespace] : ["-A"])])).items;
   }

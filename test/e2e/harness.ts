@@ -122,6 +122,11 @@ export class E2eEnvironment {
       app.build.network = "host";
       app.build.args = { ...(app.build.args ?? {}), BASE_IMAGE: NODE_BASE_IMAGE, NPM_CONFIG_REGISTRY: `${this.npm.url}/` };
     }
+    // The registry-prune image builds the same way, when a managed registry's retention is turned on.
+    const registry = config["microk8s-pipeline:registry"];
+    if (registry?.mode === "managed") {
+      registry.retention = { ...(registry.retention ?? {}), build: { network: "host", args: { BASE_IMAGE: NODE_BASE_IMAGE, NPM_CONFIG_REGISTRY: `${this.npm.url}/` } } };
+    }
   }
 
   /** A new stack whose file is the checked-in `Pulumi.<from>.yaml` (as this machine needs it), changed by `edit`. */

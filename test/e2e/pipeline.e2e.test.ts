@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as path from "path";
+import YAML from "yaml";
 import { GC_TIMEOUTS, gcGuardScript, gcWindowScript, READONLY_ANNOTATION, READONLY_VALUE, WRITABLE_VALUE } from "../../lib/gcScript";
 import { carrying, watchCmdlines } from "../cmdlineWatch";
 import { eventually } from "../integration/testEnv";
@@ -507,6 +508,81 @@ describe("prod: managed registry with htpasswd and S3, the web app by digest", (
     expect(refreshed.steps.filter((s) => s.op === "update").map((s) => `${s.type} ${s.name}`)).toEqual(["kubernetes:apps/v1:Deployment registry-managed"]);
     expect(await readOnlyValue(ns, registry.metadata.name)).toBe(WRITABLE_VALUE);
     succeeded(await env.op("preview-no-changes", "prod"));
+  }, 15 * MINUTES);
+
+  test("scheduled retention: registry-prune built from this repository and run by digest; its account lists the workload kinds everywhere and nothing else; as that account it waits its turn behind an earlier GC Job, then keeps what the cluster runs", async () => {
+    const ns = "container-registry";
+    await env.pulumiOk(["config", "set", "--path", "--stack", "prod", "registry.retention.enabled", "true"]);
+    const enabled = succeeded(await env.op("up", "prod"));
+    expect(enabled.steps.filter((s) => s.op === "create").map((s) => s.type)).toEqual(expect.arrayContaining(["docker:index/image:Image", "kubernetes:batch/v1:CronJob", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"]));
+    succeeded(await env.op("preview-no-changes", "prod"));
+    const current = await outputs("prod");
+    const [cron] = (await env.kubectl.items("cronjobs", ns)).filter((c) => c.metadata.name.startsWith("registry-managed-retention"));
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const image: string = pod.containers[0].image;
+    expect(image).toMatch(/^localhost:32000\/container-registry\/registry-prune@sha256:[0-9a-f]{64}$/);
+    expect(await registryDigest("container-registry/registry-prune", image.split("@")[1], basicAuth(current.registryUsername, current.registryPassword), current.registryCa)).toBe(image.split("@")[1]);
+    const [registry] = (await env.kubectl.items("deployments", ns)).filter((d) => /^registry-managed-[0-9a-f]+$/.test(d.metadata.name));
+    expect(cron.spec.jobTemplate.metadata.labels["microk8s-pipeline/maintains"]).toBe(registry.metadata.name);
+
+    const account: string = pod.serviceAccountName;
+    const retention = actingAs(ns, account);
+    const kinds = ["pods", "replicasets.apps", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch"];
+    const lists = await Promise.all(kinds.map((k) => retention.canI("list", k, "--all-namespaces")));
+    expect(Object.fromEntries(kinds.map((k, i) => [k, lists[i]]))).toEqual(Object.fromEntries(kinds.map((k) => [k, "yes"])));
+    expect({
+      getPod: await retention.canI("get", "pods", "--all-namespaces"),
+      watchPods: await retention.canI("watch", "pods", "--all-namespaces"),
+      readSecrets: await retention.canI("get", "secrets"),
+      listSecrets: await retention.canI("list", "secrets", "--all-namespaces"),
+      listConfigMaps: await retention.canI("list", "configmaps", "--all-namespaces"),
+      deletePods: await retention.canI("delete", "pods"),
+      patchRegistry: await retention.canI("patch", `deployment/${registry.metadata.name}`),
+      createJobs: await retention.canI("create", "jobs"),
+      execPods: await retention.canI("create", "pods", "--subresource=exec"),
+    }).toEqual({ getPod: "no", watchPods: "no", readSecrets: "no", listSecrets: "no", listConfigMaps: "no", deletePods: "no", patchRegistry: "no", createJobs: "no", execPods: "no" });
+
+    // The account's own token, as the pod would read it, in a kubeconfig for registry-prune (the client library, not kubectl).
+    const token = (await env.kubectl.text(["-n", ns, "create", "token", account, "--duration=10m"])).trim();
+    const admin = YAML.parse(fs.readFileSync(env.kubectl.kubeconfig, "utf8"));
+    const cluster = admin.clusters[0];
+    const asAccount = path.join(tempDir("retention-kubeconfig"), "kubeconfig");
+    fs.writeFileSync(asAccount, YAML.stringify({ apiVersion: "v1", kind: "Config", clusters: [cluster], users: [{ name: account, user: { token } }], contexts: [{ name: "a", context: { cluster: cluster.name, user: account } }], "current-context": "a" }));
+    // Two maintenance Jobs of this registry, suspended (the cluster runs neither): a GC window first, then a retention run.
+    const job = (name: string) =>
+      JSON.stringify({
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name, namespace: ns, labels: { "microk8s-pipeline/maintains": registry.metadata.name } },
+        spec: { suspend: true, template: { spec: { restartPolicy: "Never", containers: [{ name: "x", image }] } } },
+      });
+    await env.kubectl.text(["apply", "-f", "-"], job("e2e-gc-window"));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await env.kubectl.text(["apply", "-f", "-"], job("e2e-retention-run"));
+    const caFile = path.join(tempDir("retention-ca"), "ca.crt");
+    fs.writeFileSync(caFile, current.registryCa);
+    const pruneAs = (extra: string[]) =>
+      run(process.execPath, [path.join(REPO_ROOT, "dist", "prune", "cli.js"), "--registry", `https://localhost:${REGISTRY_NODE_PORT}`, "--ca-file", caFile, "--username", current.registryUsername, "--keep", "1", "--kubeconfig", asAccount, "--wait-turn", `${ns}/e2e-retention-run`, ...extra], {
+        env: { PATH: process.env.PATH ?? "", REGISTRY_PASSWORD: current.registryPassword },
+      });
+    const behind = await pruneAs(["--wait-turn-timeout", "3", "--yes"]);
+    expect({ code: behind.code, stdout: behind.stdout }).toEqual({ code: 2, stdout: "" });
+    expect(behind.stderr).toContain("waiting for e2e-gc-window (maintenance of");
+    expect(behind.stderr).toContain("registry-prune: its turn (--wait-turn): e2e-gc-window still running after 3s; nothing was deleted");
+    await env.kubectl.text(["-n", ns, "delete", "job", "e2e-gc-window"]);
+    const ran = await pruneAs(["--in-use-from-cluster", "--json"]);
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
+    const report = JSON.parse(ran.stdout);
+    const webDigest = current.appImages.web.image.split("@")[1];
+    expect(report.plan.filter((e: any) => e.repo === "production/web" && e.digest === webDigest).map((e: any) => e.action)).toEqual(expect.arrayContaining(["keep"]));
+    expect(report.plan.find((e: any) => e.repo === "production/web" && e.digest === webDigest && e.why.startsWith("in use by production/deployment/web"))).toBeDefined();
+    expect(report.plan.find((e: any) => e.repo === "container-registry/registry-prune").why).toMatch(/^(newest 1 of 1|in use by container-registry\/cronjob\/registry-managed-retention)/);
+    await env.kubectl.text(["-n", ns, "delete", "job", "e2e-retention-run"]);
+
+    await env.pulumiOk(["config", "rm", "--path", "--stack", "prod", "registry.retention.enabled"]);
+    const disabled = succeeded(await env.op("up", "prod"));
+    expect(disabled.steps.filter((s) => s.op === "delete").map((s) => s.type)).toEqual(expect.arrayContaining(["kubernetes:batch/v1:CronJob", "docker:index/image:Image"]));
+    expect((await env.kubectl.items("cronjobs", ns)).filter((c) => c.metadata.name.startsWith("registry-managed-retention"))).toEqual([]);
   }, 15 * MINUTES);
 
   test("the vulnerability gate stops the update on the advisory, passes once it is accepted with a reason, and does not run again", async () => {

@@ -34,17 +34,19 @@ function stub(failOn = "", files: Record<string, string> = {}): Stub {
     `  *terminatingReplicas*) f="${dir}/terminating"; [ -e "$f" ] || exit 0; head -n 1 "$f"; [ "$(wc -l < "$f")" -le 1 ] || sed -i 1d "$f" ;;`,
     "  *terminationGracePeriodSeconds*) echo 1 ;;",
     `  *"get deployment"*) cat "${dir}/state" 2>/dev/null ;;`,
+    // The window's turn: its own Job alone in the registry's maintenance Jobs (test/unit/maintenanceTurn.test.ts has the rest).
+    '  *"get jobs"*) echo "2026-12-02T03:30:00Z $JOB_NAME " ;;',
     "esac",
   ].join("\n");
   for (const tool of ["kubectl", "registry"]) {
     fs.writeFileSync(
       path.join(bin, tool),
-      `#!/bin/sh\necho "${tool} $*" >> "${log}"\ncase "$*" in *"$FAIL_ON"*) [ -n "$FAIL_ON" ] && { echo "stub: $FAIL_ON failed" >&2; exit 3; };; esac\n${tool === "kubectl" ? answers : ""}\nexit 0\n`,
+      `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >> "${log}"\ncase "$*" in *"$FAIL_ON"*) [ -n "$FAIL_ON" ] && { echo "stub: $FAIL_ON failed" >&2; exit 3; };; esac\n${tool === "kubectl" ? answers : ""}\nexit 0\n`,
       { mode: 0o755 },
     );
   }
   return {
-    env: { PATH: `${bin}:/usr/bin:/bin`, FAIL_ON: failOn },
+    env: { PATH: `${bin}:/usr/bin:/bin`, FAIL_ON: failOn, JOB_NAME: "registry-managed-1a2b3c-gc-29000100" },
     dir,
     calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []),
   };
@@ -72,18 +74,19 @@ const terminating = `${k} get ${target} -o jsonpath={.status.terminatingReplicas
 const collect = "registry garbage-collect /etc/distribution/config.yml";
 const readOnlyOff = `${k} patch ${target} --type=merge -p ${switchPatch('{"enabled":false}')}`;
 const leaseOff = `${k} annotate ${target} microk8s-pipeline/gc-window-expires-`;
+const turn = `${k} get jobs -l microk8s-pipeline/maintains=registry-managed-1a2b3c -o jsonpath={range .items[*]}{.metadata.creationTimestamp} {.metadata.name} {.status.conditions[?(@.status=="True")].type}{"\\n"}{end}`;
 
 describe("the GC window and its collector", () => {
   test("lease, read-only on, rollout, no old pod left, collect, then read-only and the lease off; both containers succeed", async () => {
     const run = await runWindow();
     expect([run.window.code, run.collector.code]).toEqual([0, 0]);
-    expect(run.calls).toEqual([lease, readOnlyOn, rollout, terminating, collect, readOnlyOff, leaseOff, rollout]);
+    expect(run.calls).toEqual([turn, lease, readOnlyOn, rollout, terminating, collect, readOnlyOff, leaseOff, rollout]);
   });
 
   test("the collector waits until the last read-write pod has stopped, not only for the rollout", async () => {
     const run = await runWindow(undefined, { terminating: "2\n1\n1\n0\n" }, { ...TIMEOUTS, collectSeconds: 30 });
     expect([run.window.code, run.collector.code]).toEqual([0, 0]);
-    expect(run.calls.slice(0, 8)).toEqual([lease, readOnlyOn, rollout, terminating, terminating, terminating, terminating, collect]);
+    expect(run.calls.slice(0, 9)).toEqual([turn, lease, readOnlyOn, rollout, terminating, terminating, terminating, terminating, collect]);
     expect(run.window.stdout).toContain("waiting for 2 read-write registry pod(s) to stop\nwaiting for 1 read-write registry pod(s) to stop\nregistry is read-only");
   });
 
@@ -98,7 +101,7 @@ describe("the GC window and its collector", () => {
     const run = await runWindow("garbage-collect");
     expect(run.window.code).toBe(3);
     expect(run.collector.code).toBe(3);
-    expect(run.calls).toEqual([lease, readOnlyOn, rollout, terminating, collect, readOnlyOff, leaseOff, rollout]);
+    expect(run.calls).toEqual([turn, lease, readOnlyOn, rollout, terminating, collect, readOnlyOff, leaseOff, rollout]);
   });
 
   test("when the read-only rollout fails, nothing is collected and read-only is switched off", async () => {
@@ -106,7 +109,7 @@ describe("the GC window and its collector", () => {
     expect(run.window.code).not.toBe(0);
     expect(run.collector.code).toBe(1);
     expect(run.collector.stderr).toContain("the window failed before read-only: nothing collected");
-    expect(run.calls).toEqual([lease, readOnlyOn, rollout, readOnlyOff, leaseOff, rollout]);
+    expect(run.calls).toEqual([turn, lease, readOnlyOn, rollout, readOnlyOff, leaseOff, rollout]);
   });
 
   test("never runs the collector with --delete-untagged (it deletes index children on 2.8)", async () => {
