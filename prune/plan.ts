@@ -137,14 +137,18 @@ export function planRepository(repo: string, tags: TagFacts[], options: PlanOpti
       add({ ...facts(a), action: goes ? "delete-manifest" : "keep", why: goes ? `accessory of ${entry.digest}, deleted with it` : `accessory of ${entry.digest}, which stays` });
     }
     if (!goes) return;
-    // Untagged referrers go with their subject: listed by the referrers API, or as children of a deleted fallback index.
+    // Untagged referrers go with their subject: listed by the referrers API, or as children of a deleted
+    // fallback index. So do the untagged platform manifests of a deleted index: garbage collection runs
+    // without --delete-untagged (it deletes index children on 2.8), so left behind they would never be freed.
     const fallbackSubject = accessorySubject(entry.tag);
     const orphans = [
-      ...(referrersOf.get(entry.digest) ?? []).map((digest) => ({ digest, subject: entry.digest })),
-      ...(fallbackSubject ? (entry.children ?? []).map((digest) => ({ digest, subject: fallbackSubject })) : []),
+      ...(referrersOf.get(entry.digest) ?? []).map((digest) => ({ digest, why: `untagged referrer of ${entry.digest}, deleted with it` })),
+      ...(entry.children ?? []).map((digest) =>
+        fallbackSubject ? { digest, why: `untagged referrer of ${fallbackSubject}, deleted with it` } : { digest, why: `untagged platform manifest of deleted index ${entry.digest}, deleted with it` },
+      ),
     ];
-    for (const { digest, subject } of orphans.filter((o) => !tagged.has(o.digest) && !neededBy.has(o.digest) && !listed.has(`@${o.digest}`))) {
-      add({ repo, tag: "", digest, action: "delete-manifest", why: `untagged referrer of ${subject}, deleted with it` });
+    for (const { digest, why } of orphans.filter((o) => !tagged.has(o.digest) && !neededBy.has(o.digest) && !listed.has(`@${o.digest}`))) {
+      add({ repo, tag: "", digest, action: "delete-manifest", why });
     }
   };
   for (const entry of planned) add(entry);

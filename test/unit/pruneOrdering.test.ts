@@ -68,6 +68,15 @@ describe("newestFirst", () => {
 describe("planRepository", () => {
   const protect = { protectTags: ["latest", "stable"], protectDigests: [] as string[] };
 
+  test("a deleted index takes its untagged platform manifests along (GC never frees untagged ones); one tagged of its own, or listed by a kept index, stays", () => {
+    const old = { ...t("1.0.0", "sha256:old-index"), children: ["sha256:old-amd", "sha256:old-arm", "sha256:shared"] };
+    const kept = { ...t("2.0.0", "sha256:new-index"), children: ["sha256:new-amd", "sha256:shared"] };
+    const plan = planRepository("app", [old, kept, t("1.0.0-arm64", "sha256:old-arm")], { keep: 1, ...protect, tagDelete: true });
+    const untagged = plan.filter((e) => e.tag === "").map((e) => [e.digest, e.action, e.why]);
+    expect(untagged).toEqual([["sha256:old-amd", "delete-manifest", "untagged platform manifest of deleted index sha256:old-index, deleted with it"]]);
+    expect(plan.find((e) => e.tag === "1.0.0-arm64")?.action).toBe("delete-manifest");
+  });
+
   test("keeps the N newest and protected tags; a shared digest is never deleted (2.8: the tag goes alone, through a throwaway manifest)", () => {
     const tags = [t("1.8.0", "sha256:old"), t("latest", "sha256:old"), t("1.9.0"), t("1.10.0"), t("1.11.0"), t("1.7.0")];
     const plan = planRepository("app", tags, { keep: 2, ...protect, tagDelete: false });
