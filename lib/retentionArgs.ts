@@ -49,6 +49,8 @@ export function retentionArgs(s: Pick<RetentionSettings, "keep" | "protect" | "p
       .flatMap((h) => ["--in-use-host", h]),
     "--wait-turn",
     `$(${TURN_ENV.namespace})/$(${TURN_ENV.job})`,
+    // The summary line then says how many bytes the next garbage collection frees.
+    "--count-bytes",
     "--yes",
   ];
 }

@@ -15,6 +15,7 @@ import { isRepositoryName } from "./names";
 import { DNS_LABEL, HOST_PORT } from "../lib/patterns";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
 import { jsonReport, planTable, RunReport, summaryText } from "./report";
+import { bytesFreed, readManifests } from "./bytes";
 
 export interface PruneOptions {
   registry: string;
@@ -26,6 +27,8 @@ export interface PruneOptions {
   protectDigests: string[];
   yes: boolean;
   json: boolean;
+  /** Read every planned manifest to say how many bytes the next garbage collection frees. */
+  countBytes: boolean;
   /** Protect every digest the cluster's workloads use; the hosts their image references may name this registry by. */
   inUse?: { kubeconfig?: string; hosts: string[] };
   /** Run only once this Job is first among its registry's unfinished maintenance Jobs (prune/turn.ts). */
@@ -104,6 +107,7 @@ export function buildCommand(): Command {
     .option("--in-use-host <host>", "with --in-use-from-cluster: another host:port image references name this registry by (repeatable; --registry's host always counts)", collect(hostArg), [])
     .option("--wait-turn <namespace/job>", "run as this Job of a maintenance CronJob: first wait for the registry's maintenance Jobs created before it (its garbage collection) to finish (list on Jobs)", jobArg)
     .option("--wait-turn-timeout <seconds>", "with --wait-turn: how long to wait before stopping with nothing deleted", wholeNumber(1, 86_400), 1800)
+    .option("--count-bytes", "read every manifest of the plan to say how many bytes the next garbage collection frees (about; one GET per manifest)")
     .option("--yes", "delete; without it nothing is deleted and the plan is printed")
     .option("--json", "print the plan and results as JSON")
     .option("--concurrency <k>", "requests in flight at once", wholeNumber(1, 64), 8)
@@ -145,6 +149,7 @@ export async function parseOptions(argv: string[], io: Io): Promise<PruneOptions
     protectDigests: o.protectDigest,
     yes: Boolean(o.yes),
     json: Boolean(o.json),
+    countBytes: Boolean(o.countBytes),
     ...(o.inUseFromCluster ? { inUse: { kubeconfig: o.kubeconfig, hosts: [new URL(o.registry).host, ...o.inUseHost] } } : {}),
     ...(o.waitTurn ? { waitTurn: { kubeconfig: o.kubeconfig, ...o.waitTurn, pollMs: 5000, timeoutMs: o.waitTurnTimeout * 1000 } } : {}),
     client: { concurrency: o.concurrency, timeoutMs: o.timeoutMs, attempts: o.attempts, backoffMs: 200, maxBodyBytes: o.maxBodyMb * 1024 * 1024, ca },
@@ -187,8 +192,18 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
     if (options.yes) throw new RegistryError("deletes-disabled", DELETES_DISABLED_HELP, 405);
     io.err(`warning: ${DELETES_DISABLED_HELP}`);
   }
+  // Read before the deletions, while every planned manifest is still there.
+  const freed = options.countBytes ? bytesFreed(plan, await readManifests(client, plan, options.client.concurrency)) : undefined;
   const outcomes = options.yes ? await executePlan(client, plan, options.client.concurrency, capability) : [];
-  const report: RunReport = { registry: options.registry, dryRun: !options.yes, tagDelete: capability.tagDelete, plan, outcomes, inUse: options.inUse !== undefined };
+  const report: RunReport = {
+    registry: options.registry,
+    dryRun: !options.yes,
+    tagDelete: capability.tagDelete,
+    plan,
+    outcomes,
+    inUse: options.inUse !== undefined,
+    ...(freed !== undefined ? { bytesFreedAfterGc: outcomes.some((o) => !o.ok) ? undefined : freed } : {}),
+  };
   if (options.json) io.out(jsonReport(report));
   else io.out(`${planTable(plan)}\n${summaryText(report)}`);
   return outcomes.some((o) => !o.ok) ? 1 : 0;

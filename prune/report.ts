@@ -32,6 +32,8 @@ export interface RunReport {
   outcomes: Outcome[];
   /** In-use protection ran: the summary says how many tags it kept. */
   inUse?: boolean;
+  /** With --count-bytes: what the next garbage collection frees (about), when every deletion went through. */
+  bytesFreedAfterGc?: number;
 }
 
 /** Counts of what was (or, in a dry run, would be) done. */
@@ -46,6 +48,7 @@ export function summary(report: RunReport) {
     digestsDeleted: new Set(done.filter((o) => o.entry.action === "delete-manifest").map((o) => `${o.entry.repo}@${o.entry.digest}`)).size,
     failures: failed.length,
     skipped: report.outcomes.filter((o) => o.skipped).length,
+    ...(report.bytesFreedAfterGc !== undefined ? { bytesFreedAfterGc: report.bytesFreedAfterGc } : {}),
   };
 }
 
@@ -55,13 +58,14 @@ export const SUMMARY_PREFIX = "registry-prune summary:";
 export function summaryText(report: RunReport): string {
   const s = summary(report);
   const inUse = report.inUse ? ` Kept because the cluster uses them: ${s.tagsKeptInUse} tag(s).` : "";
+  const bytes = report.bytesFreedAfterGc !== undefined ? ` The next garbage collection would free about ${report.bytesFreedAfterGc} bytes.` : "";
   const lines = report.dryRun
     ? [
-        `dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.${inUse}`,
+        `dry run: nothing deleted. Would delete ${s.tagsToDelete} tag(s) and ${s.digestsToDelete} digest(s); ${s.digestsKeptShared} digest(s) kept because shared with a kept tag.${inUse}${bytes}`,
         "A dry run sends only GET and HEAD: whether the registry allows deletes, and deletes a tag alone (Distribution 3.x), is checked at --yes.",
         "Run again with --yes to delete.",
       ]
-    : [`${SUMMARY_PREFIX} tags kept: ${s.tagsKept}, tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}${report.inUse ? `, kept in use: ${s.tagsKeptInUse}` : ""}`];
+    : [`${SUMMARY_PREFIX} tags kept: ${s.tagsKept}, tags deleted: ${s.tagsDeleted}, digests deleted: ${s.digestsDeleted}, digests kept because shared: ${s.digestsKeptShared}, failures: ${s.failures}, skipped: ${s.skipped}${report.inUse ? `, kept in use: ${s.tagsKeptInUse}` : ""}${report.bytesFreedAfterGc !== undefined ? `, bytes freed after GC: ${report.bytesFreedAfterGc}` : ""}`];
   for (const o of report.outcomes.filter((x) => x.skipped)) lines.push(`SKIPPED ${o.entry.repo}:${o.entry.tag} (${o.entry.digest}): ${o.detail}`);
   for (const o of report.outcomes.filter((x) => !x.ok)) lines.push(`FAILED ${o.entry.repo}${o.entry.tag ? `:${o.entry.tag}` : ""} (${o.entry.digest}): ${o.detail}`);
   return lines.join("\n");
