@@ -4,6 +4,7 @@ import { isFloating, parse } from "../lib/imageRef";
 import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
 import { DOCKER_TAG, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { parseBytes } from "../lib/quantity";
+import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
 
 /** Where the MicroK8s registry addon always serves: its NodePort on the node. */
 export const ADDON_HOST = "localhost:32000";
@@ -172,7 +173,16 @@ const retentionSchema = z
     protectDigests: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/, { error: "must be a digest, sha256: and 64 hex digits" })).default([]),
     build: z
       .strictObject({
-        args: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a build arg name" }), z.string()).default({}),
+        args: z
+          .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a build arg name" }), z.string())
+          .superRefine((args, ctx) => {
+            for (const [name, value] of Object.entries(args)) {
+              if (looksLikeCredential(name) || carriesUrlCredential(value)) {
+                ctx.addIssue({ code: "custom", path: [name], input: "(hidden)", message: "looks like a credential: a build arg is kept in the state and in the image's history; use a token-free package mirror" });
+              }
+            }
+          })
+          .default({}),
         platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
         network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" }).optional(),
       })

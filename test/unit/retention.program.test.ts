@@ -105,6 +105,8 @@ describe("bad retention settings are refused before any resource, naming the key
     ["a protected tag with a space", { protect: ["a b"] }, "registry.retention.protect.0"],
     ["a digest without its algorithm", { protectDigests: ["d".repeat(64)] }, "registry.retention.protectDigests.0"],
     ["an unknown key", { keepDays: 30 }, "registry.retention"],
+    ["a build arg that carries a token", { build: { args: { NPM_TOKEN: "x" } } }, 'registry.retention.build.args.NPM_TOKEN = "(hidden)": looks like a credential'],
+    ["a mirror URL with a password", { build: { args: { NPM_CONFIG_REGISTRY: "https://u:p@mirror.example.invalid/" } } }, "registry.retention.build.args.NPM_CONFIG_REGISTRY"],
   ])("%s", async (_what, change, key) => {
     const run = evaluate("prod", { overrides: { registry: { ...prodRegistry(), retention: { enabled: true, ...change } } } });
     await expect(run).rejects.toThrow('Invalid config for stack "prod":');
