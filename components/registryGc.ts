@@ -4,7 +4,7 @@ import type { GcSettings } from "../config/registrySchema";
 import { gcAccountsCondition, gcAdmissionValidations } from "../lib/gcAdmission";
 import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript, JOB_NAME_ENV } from "../lib/gcScript";
 import { MAINTAINS_LABEL } from "../prune/turn";
-import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 
 /**
@@ -136,46 +136,35 @@ export class RegistryGc extends pulumi.ComponentResource {
       `${name}`,
       {
         metadata,
-        spec: {
+        spec: maintenanceCronJobSpec({
           schedule: args.settings.schedule,
-          concurrencyPolicy: "Forbid",
+          deadlineSeconds: 3600,
           successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            metadata: { labels: { ...labels, [MAINTAINS_LABEL]: args.deploymentName } },
-            spec: {
-              backoffLimit: 0,
-              activeDeadlineSeconds: 3600,
-              template: {
-                metadata: { labels: { ...labels, ...selector } },
-                spec: {
-                  serviceAccountName: account.metadata.name,
-                  automountServiceAccountToken: false,
-                  restartPolicy: "Never",
-                  ...(args.sameNodeAs ? { affinity: args.sameNodeAs } : {}),
-                  volumes: [
-                    { name: windowMount.name, emptyDir: {} },
-                    { name: "kubectl-home", emptyDir: {} },
-                    // The token, for the window container only (the collector has no use for it).
-                    apiTokenVolume,
-                    ...args.collector.volumes,
-                  ],
-                  securityContext: podSecurityContext(args.collector.runAsUser),
-                  containers: [
-                    kubectlContainer("window", script, args.settings, [windowMount], [
-                      { name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
-                    ]),
-                    {
-                      ...args.collector.container,
-                      command: ["/bin/sh", "-c", gcCollectScript(args.collector.configPath)],
-                      volumeMounts: [...args.collector.container.volumeMounts, windowMount],
-                    },
-                  ],
-                },
+          jobLabels: { ...labels, [MAINTAINS_LABEL]: args.deploymentName },
+          podLabels: { ...labels, ...selector },
+          account: account.metadata.name,
+          pod: {
+            ...(args.sameNodeAs ? { affinity: args.sameNodeAs } : {}),
+            volumes: [
+              { name: windowMount.name, emptyDir: {} },
+              { name: "kubectl-home", emptyDir: {} },
+              // The token, for the window container only (the collector has no use for it).
+              apiTokenVolume,
+              ...args.collector.volumes,
+            ],
+            securityContext: podSecurityContext(args.collector.runAsUser),
+            containers: [
+              kubectlContainer("window", script, args.settings, [windowMount], [
+                { name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+              ]),
+              {
+                ...args.collector.container,
+                command: ["/bin/sh", "-c", gcCollectScript(args.collector.configPath)],
+                volumeMounts: [...args.collector.container.volumeMounts, windowMount],
               },
-            },
+            ],
           },
-        },
+        }),
       },
       { ...child, dependsOn: [binding] },
     );
@@ -185,29 +174,18 @@ export class RegistryGc extends pulumi.ComponentResource {
       `${name}-guard`,
       {
         metadata,
-        spec: {
+        spec: maintenanceCronJobSpec({
           schedule: GUARD_SCHEDULE,
-          concurrencyPolicy: "Forbid",
+          deadlineSeconds: 600,
           successfulJobsHistoryLimit: 1,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            spec: {
-              backoffLimit: 0,
-              activeDeadlineSeconds: 600,
-              template: {
-                metadata: { labels: { ...labels, ...selector } },
-                spec: {
-                  serviceAccountName: guardAccount.metadata.name,
-                  automountServiceAccountToken: false,
-                  restartPolicy: "Never",
-                  volumes: [{ name: "kubectl-home", emptyDir: {} }, apiTokenVolume],
-                  securityContext: podSecurityContext(args.collector.runAsUser),
-                  containers: [kubectlContainer("guard", guardScript, args.settings)],
-                },
-              },
-            },
+          podLabels: { ...labels, ...selector },
+          account: guardAccount.metadata.name,
+          pod: {
+            volumes: [{ name: "kubectl-home", emptyDir: {} }, apiTokenVolume],
+            securityContext: podSecurityContext(args.collector.runAsUser),
+            containers: [kubectlContainer("guard", guardScript, args.settings)],
           },
-        },
+        }),
       },
       { ...child, dependsOn: [binding] },
     );

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionSettings } from "../config/registrySchema";
-import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import { RETENTION_CA_DIR, RetentionTarget, retentionArgs, TURN_ENV } from "../lib/retentionArgs";
 import { MAINTAINS_LABEL } from "../prune/turn";
 
@@ -79,45 +79,34 @@ export class RegistryRetention extends pulumi.ComponentResource {
       `${name}`,
       {
         metadata,
-        spec: {
+        spec: maintenanceCronJobSpec({
           schedule: args.settings.schedule,
-          concurrencyPolicy: "Forbid",
+          deadlineSeconds: 3600,
           successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: {
-            metadata: { labels: { ...labels, [MAINTAINS_LABEL]: args.deploymentName } },
-            spec: {
-              backoffLimit: 0,
-              activeDeadlineSeconds: 3600,
-              template: {
-                metadata: { labels: { ...labels, ...selector } },
-                spec: {
-                  serviceAccountName: account.metadata.name,
-                  automountServiceAccountToken: false,
-                  restartPolicy: "Never",
-                  ...(pull ? { imagePullSecrets: [{ name: pull.metadata.name }] } : {}),
-                  securityContext: podSecurityContext(PRUNE_UID),
-                  volumes: [apiTokenVolume, ...(ca ? [{ name: "registry-ca", configMap: { name: ca.metadata.name } }] : [])],
-                  containers: [
-                    {
-                      name: "prune",
-                      image: args.image,
-                      imagePullPolicy: "IfNotPresent",
-                      args: retentionArgs(args.settings, args.target),
-                      env,
-                      volumeMounts: [
-                        { name: apiTokenVolume.name, mountPath: API_TOKEN_DIR, readOnly: true },
-                        ...(ca ? [{ name: "registry-ca", mountPath: RETENTION_CA_DIR, readOnly: true }] : []),
-                      ],
-                      resources: args.settings.resources,
-                      securityContext: containerSecurityContext(true),
-                    },
-                  ],
-                },
+          jobLabels: { ...labels, [MAINTAINS_LABEL]: args.deploymentName },
+          podLabels: { ...labels, ...selector },
+          account: account.metadata.name,
+          pod: {
+            ...(pull ? { imagePullSecrets: [{ name: pull.metadata.name }] } : {}),
+            securityContext: podSecurityContext(PRUNE_UID),
+            volumes: [apiTokenVolume, ...(ca ? [{ name: "registry-ca", configMap: { name: ca.metadata.name } }] : [])],
+            containers: [
+              {
+                name: "prune",
+                image: args.image,
+                imagePullPolicy: "IfNotPresent",
+                args: retentionArgs(args.settings, args.target),
+                env,
+                volumeMounts: [
+                  { name: apiTokenVolume.name, mountPath: API_TOKEN_DIR, readOnly: true },
+                  ...(ca ? [{ name: "registry-ca", mountPath: RETENTION_CA_DIR, readOnly: true }] : []),
+                ],
+                resources: args.settings.resources,
+                securityContext: containerSecurityContext(true),
               },
-            },
+            ],
           },
-        },
+        }),
       },
       child,
     );

@@ -1,4 +1,5 @@
 /** Pod-spec fragments every workload here shares, kept in one place so policy and code agree. */
+import type { Input } from "@pulumi/pulumi";
 
 export const PART_OF = "microk8s-pipeline";
 
@@ -102,3 +103,36 @@ export const apiTokenVolume = {
     ],
   },
 };
+
+/**
+ * A maintenance CronJob's spec: one Job at a time, never retried, bounded by `deadlineSeconds`; its pod runs
+ * as `account` with no automounted token (the container that needs one mounts apiTokenVolume). `jobLabels`
+ * go on each Job (the maintenance turn reads them), `podLabels` on its pod.
+ */
+export function maintenanceCronJobSpec<Pod extends object>(o: {
+  schedule: Input<string>;
+  deadlineSeconds: number;
+  successfulJobsHistoryLimit: number;
+  jobLabels?: Record<string, Input<string>>;
+  podLabels: Record<string, string>;
+  account: Input<string>;
+  pod: Pod;
+}) {
+  return {
+    schedule: o.schedule,
+    concurrencyPolicy: "Forbid",
+    successfulJobsHistoryLimit: o.successfulJobsHistoryLimit,
+    failedJobsHistoryLimit: 3,
+    jobTemplate: {
+      ...(o.jobLabels ? { metadata: { labels: o.jobLabels } } : {}),
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: o.deadlineSeconds,
+        template: {
+          metadata: { labels: o.podLabels },
+          spec: { serviceAccountName: o.account, automountServiceAccountToken: false, restartPolicy: "Never", ...o.pod },
+        },
+      },
+    },
+  };
+}
