@@ -17,6 +17,7 @@ import { DOCKER, GO_TOOLS_DIR, REGISTRY_VERSIONS, REPO_ROOT, RegistryVersion } f
 import { RunningRegistry, startPlainRegistry } from "../test/integration/plainRegistry";
 import { FixtureWriter, tagsOf } from "../test/integration/registryFixtures";
 import { documentScript, PEERS } from "./prunePeers";
+import { writeScaleStorage } from "./pruneScale";
 
 const REPOS = Number(process.env.REPOS ?? 20);
 const RELEASES = Number(process.env.RELEASES ?? 49);
@@ -135,18 +136,18 @@ async function benchVersion(version: RegistryVersion, filled: string, traps: Tra
       }),
     );
   }
-  figures.push(
-    await measure(version, filled, traps, `registry-prune --keep ${KEEP} --yes`, (host) => {
-      // bash's `time` reports the process's own CPU (user and system).
-      // PRUNE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
-      const cli = [process.execPath, ...(process.env.PRUNE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), path.join(REPO_ROOT, "dist", "prune", "cli.js"), "--registry", `http://${host}`, "--keep", String(KEEP), "--yes", "--concurrency", CONCURRENCY];
-      const timed = spawnSync("bash", ["-c", 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', "bash", ...cli], { encoding: "utf8" });
-      if (timed.status !== 0) throw new Error(`registry-prune failed: ${timed.stderr}`);
-      const [user, system] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
-      return user + system;
-    }),
-  );
+  figures.push(await measure(version, filled, traps, `registry-prune --keep ${KEEP} --yes`, (host) => runPrune(host)));
   return figures;
+}
+
+/** registry-prune --keep KEEP --yes against `host`; returns its own CPU seconds (bash's `time`: user and system). */
+function runPrune(host: string): number {
+  // PRUNE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
+  const cli = [process.execPath, ...(process.env.PRUNE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), path.join(REPO_ROOT, "dist", "prune", "cli.js"), "--registry", `http://${host}`, "--keep", String(KEEP), "--yes", "--concurrency", CONCURRENCY];
+  const timed = spawnSync("bash", ["-c", 'TIMEFORMAT="%U %S"; time "$@" >/dev/null', "bash", ...cli], { encoding: "utf8" });
+  if (timed.status !== 0) throw new Error(`registry-prune failed: ${timed.stderr}`);
+  const [user, system] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return user + system;
 }
 
 function report(version: RegistryVersion, measured: (Figure | undefined)[]): void {
@@ -174,6 +175,51 @@ function report(version: RegistryVersion, measured: (Figure | undefined)[]): voi
   console.log(`  registry-prune vs the fastest other (${fastestPeer.tool}): ${(fastestPeer.wall / ours.wall).toFixed(1)}x faster`);
 }
 
+/** The scale case: SCALE_REPOS x SCALE_TAGS (200 x 500) on Distribution 3.1; SCALE=0 skips it, SCALE=only runs it alone. */
+const SCALE = process.env.SCALE ?? "1";
+const SCALE_REPOS = Number(process.env.SCALE_REPOS ?? 200);
+const SCALE_TAGS = Number(process.env.SCALE_TAGS ?? 500);
+
+async function scaleCase(baselineSecondsPerTag: number | undefined): Promise<void> {
+  const version = REGISTRY_VERSIONS.find((v) => v.version.startsWith("3."));
+  if (!version) throw new Error("no Distribution 3.x image in REGISTRY_VERSIONS");
+  const dir = fs.mkdtempSync(path.join(SCRATCH, "bench-prune-scale-"));
+  let registry: RunningRegistry | undefined;
+  try {
+    const writing = process.hrtime.bigint();
+    const fixture = writeScaleStorage(dir, SCALE_REPOS, SCALE_TAGS);
+    execFileSync("chown", ["-R", "1000:1000", dir]);
+    const tags = SCALE_REPOS * SCALE_TAGS;
+    console.log(`scale case: ${SCALE_REPOS} repositories x ${SCALE_TAGS} tags = ${tags} tags, each on its own manifest, Distribution ${version.version} (storage written in ${seconds(writing).toFixed(1)} s, not measured)`);
+    registry = await startPlainRegistry({ deletes: true, accessLog: false, image: version.image, dataDir: dir });
+    const cpuBefore = registryCpuSeconds(registry.container);
+    const out = path.join(dir, "prune.out");
+    const start = process.hrtime.bigint();
+    // GNU time's %M: the peak resident set of registry-prune's process, in KiB.
+    const cli = [process.execPath, path.join(REPO_ROOT, "dist", "prune", "cli.js"), "--registry", `http://${registry.host}`, "--keep", String(KEEP), "--yes", "--concurrency", CONCURRENCY];
+    const timed = spawnSync("bash", ["-c", '/usr/bin/time -f "%M %U %S" "$@" >"$OUT"', "bash", ...cli], { encoding: "utf8", env: { ...process.env, OUT: out } });
+    const wall = seconds(start);
+    const registryCpu = registryCpuSeconds(registry.container) - cpuBefore;
+    if (timed.status !== 0) throw new Error(`registry-prune failed: ${timed.stderr}`);
+    const [maxRssKib, user, system] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+    const summary = fs.readFileSync(out, "utf8").split("\n").find((l) => l.startsWith("registry-prune summary:")) ?? "(no summary line)";
+    const left = await mapLimit(fixture.repos, 8, async (repo) => (await tagsOf(`http://${registry!.host}`, repo)).join(","));
+    const expected = fixture.newest(KEEP).sort().join(",");
+    const wrong = left.filter((l) => l !== expected).length;
+    const perTag = wall / tags;
+    console.log(`  registry-prune --keep ${KEEP} --yes: ${wall.toFixed(1)} s wall (${(perTag * 1000).toFixed(2)} ms per tag), registry CPU ${registryCpu.toFixed(1)} s, its own CPU ${(user + system).toFixed(1)} s, peak RSS ${(maxRssKib / 1024).toFixed(0)} MB (target < 300 MB)`);
+    console.log(`  ${summary}`);
+    console.log(`  repositories not left with exactly their ${KEEP} newest tags: ${wrong}`);
+    if (baselineSecondsPerTag !== undefined) {
+      console.log(`  per tag: ${(perTag / baselineSecondsPerTag).toFixed(2)}x the ${REPOS} x ${RELEASES + 5} fixture's ${(baselineSecondsPerTag * 1000).toFixed(2)} ms on the same version (target <= 1.2x)`);
+    }
+  } finally {
+    await registry?.stop();
+    spawnSync(DOCKER, ["run", "--rm", "-v", `${dir}:/d`, version.image, "sh", "-c", "rm -rf /d/*"]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   for (const peer of PEERS) {
     if (!fs.existsSync(path.join(GO_TOOLS_DIR, peer.binary))) throw new Error(`${peer.binary} is missing from ${GO_TOOLS_DIR}: run scripts/test-env/setup.sh`);
@@ -188,7 +234,15 @@ async function main(): Promise<void> {
     console.log(
       `registry prune benchmark: ${REPOS} repositories x ${RELEASES + 5} tags (keep ${KEEP}; latest moved to ${LATEST_ON}; 2.0.0 an index with tagged platform manifests and a signature), access log off`,
     );
-    for (const version of REGISTRY_VERSIONS) report(version, await benchVersion(version, filled, traps, work));
+    let baseline: number | undefined;
+    for (const version of REGISTRY_VERSIONS) {
+      if (SCALE === "only" && !version.version.startsWith("3.")) continue;
+      const measured = SCALE === "only" ? [await measure(version, filled, traps, `registry-prune --keep ${KEEP} --yes`, (host) => runPrune(host))] : await benchVersion(version, filled, traps, work);
+      report(version, measured);
+      const ours = measured[measured.length - 1];
+      if (version.version.startsWith("3.") && ours) baseline = ours.wall / (REPOS * (RELEASES + 5));
+    }
+    if (SCALE !== "0") await scaleCase(baseline);
   } finally {
     spawnSync(DOCKER, ["run", "--rm", "-v", `${work}:/d`, REGISTRY_VERSIONS[0].image, "sh", "-c", "rm -rf /d/filled"]);
     fs.rmSync(work, { recursive: true, force: true });
