@@ -3,7 +3,7 @@ import { DOCKER_TAG } from "../lib/patterns";
 import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
 import { secretKeyFor } from "../lib/appEnv";
-import { dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema, urlPath } from "./primitives";
+import { buildNetwork, buildPlatform, dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema, urlPath } from "./primitives";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
 /** The tags cosign and other OCI tools write beside an image (`sha256-<hex>.sig`): registry-prune keeps them with their image. */
@@ -40,9 +40,9 @@ const buildSchema = z.strictObject({
   args: z.record(envName, z.string()).default({}),
   target: z.string().min(1).optional(),
   /** Unset: the Docker engine's own platform (an arm64 MicroK8s host builds arm64 images). */
-  platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
+  platform: buildPlatform.optional(),
   /** The build's network: `host` where the daemon has no default bridge (`dockerd --bridge=none`, locked-down CI). */
-  network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" }).optional(),
+  network: buildNetwork.optional(),
 });
 
 const appSchema = z

@@ -107,3 +107,8 @@ export function resourcesSchema(defaults: ResourceDefaults) {
 
 /** Requests and limits as validated config. */
 export type ResourceSettings = z.infer<ReturnType<typeof resourcesSchema>>;
+
+/** A Docker build's platform, such as linux/amd64. */
+export const buildPlatform = z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" });
+/** A Docker build's network: `host` where the daemon has no default bridge (`dockerd --bridge=none`, locked-down CI). */
+export const buildNetwork = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { cronScheduleProblem } from "../lib/cron";
 import { isFloating, parse } from "../lib/imageRef";
-import { bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
+import { buildNetwork, buildPlatform, bytes, dnsLabel, hostPort, imageReference, namespaceName, nonEmpty, plainText, resourcesSchema, s3BucketName } from "./primitives";
 import { DOCKER_TAG, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { parseBytes } from "../lib/quantity";
 import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
@@ -183,8 +183,8 @@ const retentionSchema = z
             }
           })
           .default({}),
-        platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, { error: "must be a platform such as linux/amd64" }).optional(),
-        network: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: "must be a Docker network name such as host, default or none" }).optional(),
+        platform: buildPlatform.optional(),
+        network: buildNetwork.optional(),
       })
       .prefault({}),
     resources: resourcesSchema({ requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }),
