@@ -1,12 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_CERTS_DIR, managedRegistryHost, RegistrySettings } from "../config/registrySchema";
+import type { RegistrySettings } from "../config/registrySchema";
 import type { PipelineSecrets } from "../config/load";
-import { ManagedRegistry } from "./managedRegistry";
 import type { PruneImageBuild } from "../lib/pruneImage";
-import { MicroK8sRegistryAddon } from "./microk8sRegistryAddon";
-import { RegistryCredentials } from "./registryCredentials";
-import { registryReadiness } from "./registryReadiness";
-import { DockerRegistryTrust } from "./dockerRegistryTrust";
+import { modeOf } from "../modes";
+import type { RegistryCredentials } from "./registryCredentials";
 import { NodeRegistryTrust } from "./nodeRegistryTrust";
 
 
@@ -37,8 +34,8 @@ export interface RegistryAccess {
 }
 
 /**
- * The private registry in one of three modes: the MicroK8s addon (dev), a self-managed Distribution
- * registry (prod), or an existing registry (no resources, only its host and credentials).
+ * The private registry in the mode `registry.mode` names (modes/: the MicroK8s addon for dev, a
+ * self-managed Distribution registry for prod, or an existing registry), and node trust in any of them.
  */
 export class PrivateRegistry extends pulumi.ComponentResource implements RegistryAccess {
   public readonly host: pulumi.Output<string>;
@@ -53,98 +50,21 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
   constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:PrivateRegistry", name, {}, opts);
     const s = args.settings;
-    const secrets = args.secrets;
     const child = { parent: this };
-    this.insecure = s.mode === "microk8s-addon" || (s.mode === "managed" && !s.tls.enabled);
-
-    switch (s.mode) {
-      case "microk8s-addon": {
-        const ssh = s.ssh && secrets.sshPrivateKey ? { ...s.ssh, privateKey: secrets.sshPrivateKey } : undefined;
-        const addon = new MicroK8sRegistryAddon(
-          `${name}-addon`,
-          { size: s.size, storageClass: s.storageClass, ssh, host: s.host, readiness: s.readiness, disableOnDestroy: s.disableOnDestroy },
-          child,
-        );
-        this.host = addon.host;
-        this.ready = addon.ready;
-        break;
-      }
-      case "managed": {
-        const host = managedRegistryHost(s);
-        this.credentials = s.auth.enabled
-          ? new RegistryCredentials(
-              `${name}-credentials`,
-              {
-                username: s.auth.username,
-                password: secrets.registryPassword,
-                server: host,
-                htpasswd: { pullUsername: s.auth.pullUsername, pullPassword: secrets.registryPullPassword },
-              },
-              child,
-            )
-          : undefined;
-        const s3Credentials =
-          secrets.s3AccessKey && secrets.s3SecretKey ? { accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey } : undefined;
-        const managed = new ManagedRegistry(
-          `${name}-managed`,
-          {
-            settings: s,
-            htpasswd: this.credentials?.htpasswd,
-            probeCredentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
-            s3Credentials,
-            tlsGiven:
-              secrets.registryTlsCertificate && secrets.registryTlsKey && secrets.registryTlsCa
-                ? { certificate: secrets.registryTlsCertificate, key: secrets.registryTlsKey, ca: secrets.registryTlsCa }
-                : undefined,
-            firstUpdate: args.firstUpdate,
-            ...(args.pruneBuild ? { retention: { build: args.pruneBuild, pullDockerConfigJson: this.credentials?.pullDockerConfigJson } } : {}),
-          },
-          child,
-        );
-        this.host = managed.host;
-        this.ready = managed.ready;
-        this.uiServiceName = managed.uiServiceName;
-        this.generatedS3Credentials = managed.generatedS3Credentials;
-        this.ca = managed.ca;
-        break;
-      }
-      case "external": {
-        const pull = s.pullUsername && secrets.registryPullPassword ? { username: s.pullUsername, password: secrets.registryPullPassword } : undefined;
-        if (s.username && !pull) {
-          pulumi.log.warn(
-            `registry.pullUsername is not set: the pull Secrets in app namespaces carry the push credential of ${s.username}, so any pod there can push and delete; set registry.pullUsername and the secret registryPullPassword (prod requires them)`,
-            this,
-          );
-        }
-        this.credentials =
-          s.username && secrets.registryPassword
-            ? new RegistryCredentials(`${name}-credentials`, { username: s.username, password: secrets.registryPassword, server: s.host, pull }, child)
-            : undefined;
-        this.host = pulumi.output(s.host);
-        // A private CA (registryTlsCa) is what every client verifies this registry against.
-        this.ca = secrets.registryTlsCa ? pulumi.unsecret(secrets.registryTlsCa) : undefined;
-        const dockerTrust = this.ca ? new DockerRegistryTrust(`${name}-docker-trust`, { host: s.host, ca: this.ca, certsDir: DOCKER_CERTS_DIR }, child).installed : undefined;
-        // The same bounded wait as the other modes: an unreachable registry fails before the first push.
-        this.ready = registryReadiness(
-          `${name}-ready`,
-          {
-            url: `https://${s.host}`,
-            readiness: s.readiness,
-            hint: `Check that ${s.host} is reachable from this machine and serves TLS`,
-            credentials: this.credentials ? { username: this.credentials.username, password: this.credentials.password } : undefined,
-            ca: this.ca,
-          },
-          { parent: this, dependsOn: dockerTrust ? [dockerTrust] : [] },
-        );
-        break;
-      }
-    }
+    const mode = modeOf(s);
+    this.insecure = mode.insecure(s);
+    const made = mode.create(name, s, { secrets: args.secrets, firstUpdate: args.firstUpdate, pruneBuild: args.pruneBuild }, this);
+    this.host = made.host;
+    this.credentials = made.credentials;
+    this.ready = made.ready;
+    this.ca = made.ca;
+    this.uiServiceName = made.uiServiceName;
+    this.generatedS3Credentials = made.generatedS3Credentials;
     this.pullDockerConfigJson = this.credentials?.pullDockerConfigJson;
     if (s.nodeTrust.enabled) {
-      const host = s.mode === "managed" ? managedRegistryHost(s) : s.host;
       new NodeRegistryTrust(
         `${name}-node-trust`,
-        { host, ca: this.ca, certsDir: s.nodeTrust.certsDir, image: s.nodeTrust.image, namespace: s.nodeTrust.namespace },
+        { host: mode.host(s), ca: this.ca, certsDir: s.nodeTrust.certsDir, image: s.nodeTrust.image, namespace: s.nodeTrust.namespace },
         child,
       );
     }

@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppBuildPlan, BuildPlanError, planAppBuild } from "../lib/appBuildPlan";
 import { planPruneImage, PruneImageBuild } from "../lib/pruneImage";
 import { ConfigError } from "./errors";
-import { managedRegistryHost } from "./registrySchema";
-import { tlsMaterialProblems } from "../lib/tlsMaterial";
+import { modeOf } from "../modes";
+import { TLS_SECRET_KEYS } from "../modes/shared";
 import { parseConfig, PipelineConfig, PROJECT, RawConfig } from "./parse";
 
 /** Secret config: read only as Pulumi secrets, so their values never reach a log line or a plain output. */
@@ -32,11 +32,8 @@ export interface PipelineSecrets {
 
 const OBJECT_KEYS = ["registry", "apps", "images"] as const;
 const STRING_KEYS = ["environment", "tagStrategy"] as const;
-const TLS_SECRET_KEYS = ["registryTlsCertificate", "registryTlsKey", "registryTlsCa"] as const;
 const SECRET_KEYS = ["registryPassword", "registryPullPassword", "s3AccessKey", "s3SecretKey", ...TLS_SECRET_KEYS, "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
 const KNOWN_KEYS: readonly string[] = [...OBJECT_KEYS, ...STRING_KEYS, ...SECRET_KEYS, "appSecrets"];
-/** bcrypt reads at most 72 bytes: a longer htpasswd password would be cut without a word. */
-const BCRYPT_MAX_BYTES = 72;
 
 function readRaw(config: pulumi.Config): RawConfig {
   const raw: RawConfig = {};
@@ -111,54 +108,11 @@ function readAppSecrets(config: pulumi.Config): PipelineSecrets["appSecret"] {
   return (app, name) => (present[app]?.[name] === undefined ? undefined : pulumi.secret(values.apply((v) => String(v[app][name]))));
 }
 
-/** A certificate of one's own needs all three secrets; a generated one, none of them. */
-function tlsSecretProblems(registry: PipelineConfig["registry"], has: (key: string) => boolean): string[] {
-  const tls = registry.mode === "managed" ? registry.tls : undefined;
-  const set = TLS_SECRET_KEYS.filter(has);
-  if (tls?.enabled && !tls.generate && registry.mode === "managed") {
-    const missing = TLS_SECRET_KEYS.filter((key) => !has(key));
-    if (missing.length === 0) {
-      const material = { certificate: rawValue("registryTlsCertificate") ?? "", key: rawValue("registryTlsKey") ?? "", ca: rawValue("registryTlsCa") ?? "" };
-      const keyOf = { certificate: "registryTlsCertificate", key: "registryTlsKey", ca: "registryTlsCa" } as const;
-      return tlsMaterialProblems(material, managedRegistryHost(registry)).map(({ key, problem }) => `${PROJECT}:${keyOf[key]} = (hidden): ${problem}`);
-    }
-    return missing.map(
-      (key) => `${PROJECT}:${key} = (not set): required with registry.tls.enabled and no registry.tls.generate (a certificate of your own: registryTlsCertificate, registryTlsKey, registryTlsCa); set it with: pulumi config set --secret ${key} < FILE, or set registry.tls.generate: true`,
-    );
-  }
-  // An external registry's private CA: what its clients and (with nodeTrust) the nodes verify it against.
-  if (registry.mode === "external") {
-    return set
-      .filter((key) => key !== "registryTlsCa")
-      .map((key) => `${PROJECT}:${key} = (hidden): an external registry serves its own certificate; only registryTlsCa (its CA) is used in external mode; remove it (pulumi config rm ${key})`);
-  }
-  const why = tls?.generate ? "registry.tls.generate makes the certificate, so this one would be ignored" : "it is used only with registry.tls.enabled in managed mode, or registryTlsCa in external mode";
-  return set.map((key) => `${PROJECT}:${key} = (hidden): ${why}; remove it (pulumi config rm ${key})${tls?.generate ? " or set registry.tls.generate: false" : ""}`);
-}
-
 /** Rules that need the secret config's presence (never its values, but for bcrypt's length limit). */
 function secretProblems(config: PipelineConfig): string[] {
   const problems: string[] = [];
   const has = (key: string) => rawValue(key) !== undefined;
-  const registry = config.registry;
-  problems.push(...tlsSecretProblems(registry, has));
-  if (registry.mode === "microk8s-addon" && registry.ssh && !has("sshPrivateKey")) {
-    problems.push(`${PROJECT}:sshPrivateKey = (not set): required when registry.ssh is set; set it with: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`);
-  }
-  if (registry.mode === "external" && registry.username && !has("registryPassword")) {
-    problems.push(`${PROJECT}:registryPassword = (not set): required with registry.username in external mode; set it with: pulumi config set --secret registryPassword ...`);
-  }
-  if (registry.mode === "external" && registry.pullUsername && !has("registryPullPassword")) {
-    problems.push(`${PROJECT}:registryPullPassword = (not set): required with registry.pullUsername in external mode; set it with: pulumi config set --secret registryPullPassword ...`);
-  }
-  if (registry.mode === "external" && !registry.pullUsername && has("registryPullPassword")) {
-    problems.push(`${PROJECT}:registryPullPassword = (hidden): is used only with registry.pullUsername, which is not set; set registry.pullUsername to its user, or remove it`);
-  }
-  for (const key of ["registryPassword", "registryPullPassword"]) {
-    if (registry.mode === "managed" && Buffer.byteLength(rawValue(key) ?? "") > BCRYPT_MAX_BYTES) {
-      problems.push(`${PROJECT}:${key} = (hidden): is longer than ${BCRYPT_MAX_BYTES} bytes, which htpasswd's bcrypt cannot use; choose a shorter one`);
-    }
-  }
+  problems.push(...modeOf(config.registry).secretRules(config.registry, { has, raw: rawValue }));
   if (config.sign && (!has("cosignPrivateKey") || !has("cosignPassword"))) {
     problems.push(
       `${PROJECT}:cosignPrivateKey / cosignPassword = (not set): required when images.sign.enabled is true; ` +

@@ -4,13 +4,10 @@ import type { TagStrategy } from "../lib/tags";
 import { AppSettings, appsSchema, imagesSchema, ScanSettings, tagStrategySchema } from "./appsSchema";
 import * as semver from "semver";
 import { isDigestPinned } from "../lib/imageRef";
-import { EXPOSE_ANNOTATION, REGISTRY_NODE_PORT } from "../lib/patterns";
-import { isLoopbackHost } from "../lib/hosts";
-import { ADDON_HOST, ADDON_NAMESPACE, REGISTRY_MODES, registryKeyHint, registrySchema, RegistrySettings } from "./registrySchema";
+import { defaultMode, modeOf, registryKeyHint, registrySchema, RegistrySettings } from "../modes";
+import { ENVIRONMENTS, PROJECT, type Environment } from "./project";
 
-export const PROJECT = "microk8s-pipeline";
-export const ENVIRONMENTS = ["dev", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export { ENVIRONMENTS, PROJECT, type Environment };
 
 /** Everything the program needs, typed and validated; secrets are read separately and never pass through here. */
 export interface PipelineConfig {
@@ -31,10 +28,6 @@ export interface PipelineConfig {
 export type RawConfig = Record<string, unknown>;
 
 const environmentSchema = z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` });
-
-function defaultMode(environment: string): (typeof REGISTRY_MODES)[number] {
-  return environment === "prod" ? "managed" : "microk8s-addon";
-}
 
 /**
  * Parses and validates the whole stack config. Pure, so every rule is tested without Pulumi; throws a
@@ -65,7 +58,7 @@ export function parseConfig(stack: string, raw: RawConfig): PipelineConfig {
   if (!images.success) problems.push(...describeIssues(PROJECT, "images", images.error.issues));
   if (apps.success && environment === "prod") problems.push(...prodImageRules(apps.data));
   if (apps.success && registry.success) problems.push(...namespaceRules(registry.data, apps.data));
-  if (registry.success && environment === "prod") problems.push(...prodRegistryRules(registry.data));
+  if (registry.success && environment === "prod") problems.push(...modeOf(registry.data).prodRules(registry.data));
   if (registry.success) problems.push(...nodeTrustRules(registry.data, environment, apps.success ? apps.data : []));
   if (apps.success && tagStrategy.success) problems.push(...versionRules(apps.data, tagStrategy.data));
 
@@ -100,7 +93,7 @@ function prodImageRules(apps: AppSettings[]): string[] {
 
 /** The registry's own namespace is not an app namespace: two Namespace resources would claim it. */
 function namespaceRules(registry: RegistrySettings, apps: AppSettings[]): string[] {
-  const registryNamespace = registry.mode === "managed" ? registry.namespace : registry.mode === "microk8s-addon" ? ADDON_NAMESPACE : undefined;
+  const registryNamespace = modeOf(registry).namespace(registry);
   return apps.flatMap((app, i) =>
     app.namespace === registryNamespace
       ? [`${PROJECT}:apps.${i}.namespace = "${app.namespace}": is the registry's namespace; give the app a namespace of its own`]
@@ -109,80 +102,21 @@ function namespaceRules(registry: RegistrySettings, apps: AppSettings[]): string
 }
 
 /**
- * Node trust: not for the addon's own localhost:32000 (MicroK8s's containerd reaches it already), a
- * namespace of its own, and in prod its (third-party) image by digest.
+ * Node trust: what its mode says of it (the addon refuses its own localhost:32000), a namespace of its
+ * own, and in prod its (third-party) image by digest.
  */
 function nodeTrustRules(registry: RegistrySettings, environment: string, apps: AppSettings[]): string[] {
   const trust = registry.nodeTrust;
   if (!trust.enabled) return [];
   const problems: string[] = [];
-  if (registry.mode === "microk8s-addon" && registry.host === ADDON_HOST) {
-    problems.push(`${PROJECT}:registry.nodeTrust.enabled = true: the addon's own ${ADDON_HOST} needs no node trust (MicroK8s's containerd pulls from it over plain HTTP already); it is for any other registry.host`);
-  }
-  const taken = [registry.mode === "managed" ? registry.namespace : registry.mode === "microk8s-addon" ? ADDON_NAMESPACE : undefined, ...apps.map((a) => a.namespace)];
+  const mode = modeOf(registry);
+  problems.push(...mode.nodeTrustRules(registry));
+  const taken = [mode.namespace(registry), ...apps.map((a) => a.namespace)];
   if (taken.includes(trust.namespace)) {
     problems.push(`${PROJECT}:registry.nodeTrust.namespace = "${trust.namespace}": is the registry's or an app's namespace; node trust gets a namespace of its own`);
   }
   if (environment === "prod" && !isDigestPinned(trust.image)) {
     problems.push(`${PROJECT}:registry.nodeTrust.image = ${JSON.stringify(trust.image)}: must be pinned by digest in prod (${trust.image.split("@")[0]}@sha256:...; docker buildx imagetools inspect ${trust.image} gives it)`);
-  }
-  return problems;
-}
-
-/** Prod registries: no one in without credentials, in any mode. */
-function prodAuthRules(registry: RegistrySettings): string[] {
-  if (registry.mode === "microk8s-addon") {
-    return [
-      `${PROJECT}:registry.mode = "microk8s-addon": the MicroK8s registry addon has no auth (anyone reaching port 32000 can push and delete); in prod use registry.mode managed (htpasswd auth) or external with registry.username`,
-    ];
-  }
-  if (registry.mode !== "external") return [];
-  if (!registry.username) {
-    return [`${PROJECT}:registry.username = (not set): a prod registry must have auth; set registry.username and the secret registryPassword, and registry.pullUsername with the secret registryPullPassword`];
-  }
-  if (!registry.pullUsername) {
-    return [
-      `${PROJECT}:registry.pullUsername = (not set): in prod the pull Secrets in app namespaces carry a read-only credential of their own, never the push one; create a pull-only user in ${registry.host}, then set registry.pullUsername and pulumi config set --secret registryPullPassword ...`,
-    ];
-  }
-  return [];
-}
-
-/** The registry NodePort the mandatory service-exposure policy lets through without the expose annotation. */
-function prodNodePortRules(registry: RegistrySettings): string[] {
-  if (registry.mode !== "managed" || registry.nodePort === REGISTRY_NODE_PORT) return [];
-  return [
-    `${PROJECT}:registry.nodePort = ${registry.nodePort}: must be ${REGISTRY_NODE_PORT} in prod, the one NodePort the mandatory service-exposure policy accepts without the ${EXPOSE_ANNOTATION} annotation`,
-  ];
-}
-
-/**
- * A push sends the credential with every request: off the machine, only over TLS. A `localhost:<nodePort>`
- * host passes here, though on several nodes a pull from another node still crosses the node network (README).
- */
-function prodTlsRules(registry: Extract<RegistrySettings, { mode: "managed" }>): string[] {
-  if (registry.tls.enabled || registry.host === undefined || isLoopbackHost(registry.host)) return [];
-  return [
-    `${PROJECT}:registry.host = ${JSON.stringify(registry.host)}: is not a loopback address, so every push would send the credential in cleartext; in prod set registry.tls.generate: true, or registry.tls.enabled: true with the secrets registryTlsCertificate, registryTlsKey and registryTlsCa`,
-  ];
-}
-
-/** A prod registry has auth, and every third-party image it runs is pinned by digest. */
-function prodRegistryRules(registry: RegistrySettings): string[] {
-  if (registry.mode !== "managed") return prodAuthRules(registry);
-  const problems: string[] = [...prodNodePortRules(registry), ...prodTlsRules(registry)];
-  if (!registry.auth.enabled) {
-    problems.push(`${PROJECT}:registry.auth.enabled = false: a prod registry must have auth (anyone reaching the NodePort could push and delete)`);
-  }
-  const images: [string, string, boolean][] = [
-    ["registry.image", registry.image, true],
-    ["registry.ui.image", registry.ui.image, registry.ui.enabled],
-    ["registry.gc.kubectlImage", registry.gc.kubectlImage, registry.gc.enabled],
-  ];
-  for (const [key, image, used] of images) {
-    if (used && !isDigestPinned(image)) {
-      problems.push(`${PROJECT}:${key} = ${JSON.stringify(image)}: must be pinned by digest in prod (${image.split("@")[0]}@sha256:...; docker buildx imagetools inspect ${image} gives it)`);
-    }
   }
   return problems;
 }

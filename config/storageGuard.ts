@@ -6,7 +6,8 @@
  * names the exact value it replaces. Pure: the previous record is read in config/previousStorage.ts.
  */
 import { parseBytes } from "../lib/quantity";
-import { PROJECT } from "./parse";
+import { modeOf } from "../modes";
+import { PROJECT } from "./project";
 import type { AllowReplaceFrom, RegistrySettings } from "./registrySchema";
 
 /** Guarded key (its path under `registry.`) → value, as an update recorded it. */
@@ -15,45 +16,18 @@ export type StorageRecord = Record<string, string>;
 /** The stack output that carries the record from one update to the next. */
 export const STORAGE_OUTPUT = "registryStorage";
 
-const DEFAULT_CLASS = "(cluster default)";
-const ROOT = "/";
-
-function addonTarget(r: Extract<RegistrySettings, { mode: "microk8s-addon" }>): string {
-  return r.ssh ? `${r.ssh.user}@${r.ssh.host}:${r.ssh.port}` : "local";
+/**
+ * What is guarded under `r`, recorded for the next update: the subset of the values its mode may
+ * compare that hold its images now (modes/*: `storage`).
+ */
+export function storageRecord(r: RegistrySettings): StorageRecord {
+  const { values, guarded } = modeOf(r).storage;
+  const kept = guarded(r);
+  return Object.fromEntries(Object.entries(values(r)).filter(([k]) => kept.includes(k)));
 }
 
 /** Every guardable value of `r`, whether or not it is guarded now: what a recorded key is compared with. */
-function currentValues(r: RegistrySettings): StorageRecord {
-  switch (r.mode) {
-    case "microk8s-addon":
-      return { mode: r.mode, ssh: addonTarget(r) };
-    case "external":
-      return { mode: r.mode };
-    case "managed":
-      return r.storage.type === "filesystem"
-        ? { mode: r.mode, namespace: r.namespace, "storage.type": "filesystem", "storage.size": r.storage.size, "storage.storageClass": r.storage.storageClass ?? DEFAULT_CLASS }
-        : { mode: r.mode, namespace: r.namespace, "storage.type": "s3", "storage.bucket": r.storage.bucket, "storage.rootDirectory": r.storage.rootDirectory ?? ROOT };
-  }
-}
-
-/**
- * What is guarded under `r`, recorded for the next update. The namespace holds images only with
- * filesystem storage (the volume lives in it); the addon's target only when its delete disables the addon.
- */
-export function storageRecord(r: RegistrySettings): StorageRecord {
-  const all = currentValues(r);
-  const keep = (keys: string[]) => Object.fromEntries(Object.entries(all).filter(([k]) => keys.includes(k)));
-  switch (r.mode) {
-    case "microk8s-addon":
-      return keep(r.disableOnDestroy ? ["mode", "ssh"] : ["mode"]);
-    case "external":
-      return keep(["mode"]);
-    case "managed":
-      return r.storage.type === "filesystem"
-        ? keep(["mode", "namespace", "storage.type", "storage.size", "storage.storageClass"])
-        : keep(["mode", "storage.type", "storage.bucket", "storage.rootDirectory"]);
-  }
-}
+const currentValues = (r: RegistrySettings): StorageRecord => modeOf(r).storage.values(r);
 
 /** What a change of `key` would do to the images. */
 const EFFECTS: Record<string, string> = {

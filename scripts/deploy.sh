@@ -21,7 +21,14 @@ command -v pulumi >/dev/null || missing+=("pulumi (https://www.pulumi.com/docs/i
 command -v docker >/dev/null || missing+=("docker (Docker Engine, to build and push images)")
 command -v node >/dev/null || missing+=("node 20+")
 command -v npm >/dev/null || missing+=("npm")
-mode=$(node -e 'const y=require("fs").readFileSync(process.argv[1],"utf8"); const m=/\n\s+mode:\s*(\S+)/.exec(y); console.log(m ? m[1] : (/environment:\s*prod/.test(y) ? "managed" : "microk8s-addon"))' "Pulumi.$stack.yaml")
+mode=unknown
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "Node.js 20 or newer is needed (found $(node --version))"
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  [ -d policy/node_modules ] || npm ci --prefix policy --no-audit --no-fund
+  # The stack's registry mode, resolved by the program's own mode table (modes/index.ts, config/stackMode.ts).
+  mode=$(npm run --silent stack-mode -- "Pulumi.$stack.yaml") || die "cannot tell the registry mode of Pulumi.$stack.yaml (the line above says why)"
+fi
 if [ "$mode" = microk8s-addon ]; then
   command -v microk8s >/dev/null || missing+=("microk8s (this stack enables its registry addon)")
 fi
@@ -30,7 +37,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   printf 'deploy: missing prerequisite: %s\n' "${missing[@]}" >&2
   exit 1
 fi
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "Node.js 20 or newer is needed (found $(node --version))"
 docker info >/dev/null 2>&1 || die "the Docker daemon is not answering: start it (sudo systemctl start docker), and add your user to the docker group"
 if [ "$mode" = microk8s-addon ]; then
   microk8s status >/dev/null 2>&1 || die "microk8s does not answer: start it (microk8s start) and add your user to the microk8s group (sudo usermod -aG microk8s \$USER, then log in again)"
@@ -48,8 +54,6 @@ fi
 
 export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"
 mkdir -p .pulumi-state
-[ -d node_modules ] || npm ci --no-audit --no-fund
-[ -d policy/node_modules ] || npm ci --prefix policy --no-audit --no-fund
 pulumi stack select --create "$stack"
 policy=(--policy-pack policy --policy-pack-config "$policy_config")
 # At preview a built image's reference is unknown, so container-image-pinned reports that it cannot run

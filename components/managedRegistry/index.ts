@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ManagedSettings, managedRegistryHost } from "../../config/registrySchema";
+import type { ManagedSettings } from "../../config/registrySchema";
+import { managedRegistryHost } from "../../lib/registryDefaults";
 import { secretsChecksum } from "../../lib/checksum";
 import { parse } from "../../lib/imageRef";
 import { disruptionBudgetSpec, spreadOverNodes, standardLabels } from "../../lib/k8sSpec";

@@ -2,7 +2,27 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { stackMode } from "../../config/stackMode";
 import { ROOT } from "../harness";
+
+/** The npm stand-in answers `npm run --silent stack-mode -- FILE` as config/stackMode.ts does for that file. */
+function npmStandIn(log: string, exit: string): string {
+  const answers = ["dev", "prod"].map((stack) => {
+    const result = stackMode(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    if (!("mode" in result)) throw new Error(result.error);
+    return `  Pulumi.${stack}.yaml) echo ${result.mode}; exit 0 ;;`;
+  });
+  return `#!/bin/sh
+echo "npm $*" >> "${log}"
+if [ "$2" = --silent ] && [ "$3" = stack-mode ]; then
+  case "$5" in
+${answers.join("\n")}
+  esac
+  exit 1
+fi
+${exit}
+`;
+}
 
 /** Runs scripts/deploy.sh with stand-ins for pulumi, docker, npm, microk8s and kubectl that log their calls. */
 function deploy(args: string[], options: { without?: string[]; failing?: string[]; env?: Record<string, string> } = {}) {
@@ -10,7 +30,8 @@ function deploy(args: string[], options: { without?: string[]; failing?: string[
   const log = path.join(bin, "calls.log");
   for (const tool of ["pulumi", "docker", "npm", "microk8s", "kubectl"].filter((t) => !options.without?.includes(t))) {
     const exit = options.failing?.includes(tool) ? "exit 1" : "exit 0";
-    fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${log}"\n${exit}\n`, { mode: 0o755 });
+    const standIn = tool === "npm" ? npmStandIn(log, exit) : `#!/bin/sh\necho "${tool} $*" >> "${log}"\n${exit}\n`;
+    fs.writeFileSync(path.join(bin, tool), standIn, { mode: 0o755 });
   }
   for (const tool of ["node", "sed", "ls", "tr", "mkdir", "dirname", "cat"]) {
     const real = execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
