@@ -18,6 +18,7 @@ import { RunningRegistry, startPlainRegistry } from "../test/integration/plainRe
 import { FixtureWriter, tagsOf } from "../test/integration/registryFixtures";
 import { documentScript, PEERS } from "./prunePeers";
 import { writeScaleStorage } from "./pruneScale";
+import { pruneNodeOptions, RETENTION_DEFAULT_MEMORY_LIMIT } from "../lib/retentionArgs";
 
 const REPOS = Number(process.env.REPOS ?? 20);
 const RELEASES = Number(process.env.RELEASES ?? 49);
@@ -197,7 +198,9 @@ async function scaleCase(baselineSecondsPerTag: number | undefined): Promise<voi
     const start = process.hrtime.bigint();
     // GNU time's %M: the peak resident set of registry-prune's process, in KiB.
     const cli = [process.execPath, path.join(REPO_ROOT, "dist", "prune", "cli.js"), "--registry", `http://${registry.host}`, "--keep", String(KEEP), "--yes", "--concurrency", CONCURRENCY];
-    const timed = spawnSync("bash", ["-c", '/usr/bin/time -f "%M %U %S" "$@" >"$OUT"', "bash", ...cli], { encoding: "utf8", env: { ...process.env, OUT: out } });
+    // Node's heap capped as the retention CronJob caps it in its default memory limit (lib/retentionArgs.ts).
+    const heap = pruneNodeOptions(RETENTION_DEFAULT_MEMORY_LIMIT);
+    const timed = spawnSync("bash", ["-c", '/usr/bin/time -f "%M %U %S" "$@" >"$OUT"', "bash", ...cli], { encoding: "utf8", env: { ...process.env, OUT: out, NODE_OPTIONS: heap } });
     const wall = seconds(start);
     const registryCpu = registryCpuSeconds(registry.container) - cpuBefore;
     if (timed.status !== 0) throw new Error(`registry-prune failed: ${timed.stderr}`);
@@ -207,7 +210,7 @@ async function scaleCase(baselineSecondsPerTag: number | undefined): Promise<voi
     const expected = fixture.newest(KEEP).sort().join(",");
     const wrong = left.filter((l) => l !== expected).length;
     const perTag = wall / tags;
-    console.log(`  registry-prune --keep ${KEEP} --yes: ${wall.toFixed(1)} s wall (${(perTag * 1000).toFixed(2)} ms per tag), registry CPU ${registryCpu.toFixed(1)} s, its own CPU ${(user + system).toFixed(1)} s, peak RSS ${(maxRssKib / 1024).toFixed(0)} MB (target < 300 MB)`);
+    console.log(`  registry-prune --keep ${KEEP} --yes: ${wall.toFixed(1)} s wall (${(perTag * 1000).toFixed(2)} ms per tag), registry CPU ${registryCpu.toFixed(1)} s, its own CPU ${(user + system).toFixed(1)} s, peak RSS ${(maxRssKib / 1024).toFixed(0)} MB with ${heap} (target < 300 MB)`);
     console.log(`  ${summary}`);
     console.log(`  repositories not left with exactly their ${KEEP} newest tags: ${wrong}`);
     if (baselineSecondsPerTag !== undefined) {

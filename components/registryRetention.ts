@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionSettings } from "../config/registrySchema";
 import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
-import { RETENTION_CA_DIR, RetentionTarget, retentionArgs, TURN_ENV } from "../lib/retentionArgs";
+import { pruneNodeOptions, RETENTION_CA_DIR, RetentionTarget, retentionArgs, TURN_ENV } from "../lib/retentionArgs";
 import { MAINTAINS_LABEL } from "../prune/turn";
 
 /** The kinds in-use protection lists in every namespace (prune/cluster.ts), by API group. */
@@ -74,6 +74,7 @@ export class RegistryRetention extends pulumi.ComponentResource {
       { name: TURN_ENV.namespace, valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
       { name: TURN_ENV.job, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
       ...(credential ? [{ name: "REGISTRY_PASSWORD", valueFrom: { secretKeyRef: { name: credential.metadata.name, key: PASSWORD_KEY } } }] : []),
+      { name: "NODE_OPTIONS", value: pruneNodeOptions(args.settings.resources.limits.memory) },
     ];
     const cronJob = new k8s.batch.v1.CronJob(
       `${name}`,

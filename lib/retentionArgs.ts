@@ -1,4 +1,5 @@
 import type { RetentionSettings } from "../config/registrySchema";
+import { parseBytes } from "./quantity";
 
 /** Where the retention pod mounts the registry's CA (with TLS on). */
 export const RETENTION_CA_DIR = "/etc/registry-ca";
@@ -53,4 +54,20 @@ export function retentionArgs(s: Pick<RetentionSettings, "keep" | "protect" | "p
     "--count-bytes",
     "--yes",
   ];
+}
+
+/** The retention container's default memory limit (registry.retention.resources.limits.memory). */
+export const RETENTION_DEFAULT_MEMORY_LIMIT = "384Mi";
+/** The share of the container's memory limit given to Node's heap; the rest is code, buffers and sockets. */
+const HEAP_SHARE = 0.5;
+
+/**
+ * `--max-old-space-size` for registry-prune in a container of `memoryLimit`: Node sizes its heap from the
+ * machine's memory, not the container's, so without it a large run grows past the limit and is OOM-killed
+ * instead of collecting its garbage.
+ */
+export function pruneNodeOptions(memoryLimit: string): string {
+  const bytes = parseBytes(memoryLimit);
+  if (bytes === undefined) throw new Error(`registry.retention.resources.limits.memory: ${JSON.stringify(memoryLimit)} is not a quantity`);
+  return `--max-old-space-size=${Math.max(64, Math.floor((bytes / 2 ** 20) * HEAP_SHARE))}`;
 }

@@ -6,15 +6,15 @@
  */
 import * as fs from "fs";
 import { Command, InvalidArgumentError } from "commander";
-import { executePlan, probeCapability } from "./execute";
-import { ClientOptions, RegistryClient, RegistryError, DELETES_DISABLED_HELP } from "./http";
+import { Capability, executePlan, probeCapability } from "./execute";
+import { ClientOptions, DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
 import { inventory, listRepositories } from "./inventory";
 import { ClusterError, listWorkloads, TurnWait, waitForTurn } from "./cluster";
-import { digestsInUse, imageUses } from "./inUse";
+import { digestsInUse, ImageUse, imageUses } from "./inUse";
 import { isRepositoryName } from "./names";
 import { DNS_LABEL, HOST_PORT } from "../lib/patterns";
 import { DEFAULT_PROTECTED_TAGS, PlanEntry, planRepository } from "./plan";
-import { jsonReport, planTable, RunReport, summaryText } from "./report";
+import { jsonReport, planTableChunks, RunReport, summaryText } from "./report";
 import { bytesFreed, readManifests } from "./bytes";
 
 export interface PruneOptions {
@@ -168,13 +168,14 @@ export async function prune(options: PruneOptions, io: Io): Promise<number> {
   }
 }
 
-async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
-  // Its turn first (garbage collection holds the registry read-only), then the cluster: if either cannot be
-  // read, nothing is asked of the registry, and nothing is deleted.
-  if (options.waitTurn) await waitForTurn(options.waitTurn.kubeconfig, options.waitTurn.namespace, options.waitTurn.job, options.waitTurn, io.err);
-  const uses = options.inUse ? imageUses(await listWorkloads(options.inUse.kubeconfig), options.inUse.hosts) : [];
+/**
+ * Every repository's inventory, the registry's delete capability, and the plan. The inventories stay in
+ * here: once planned, only the plan is kept, which is what bounds the memory of a large run.
+ */
+async function planAll(client: RegistryClient, options: PruneOptions, uses: ImageUse[]): Promise<{ plan: PlanEntry[]; capability: Capability }> {
   const repos = options.repos.length > 0 ? options.repos : await listRepositories(client);
-  const inventories = await Promise.all(repos.map(async (repo) => ({ repo, ...(await inventory(client, repo, options.client.concurrency)) })));
+  // A few repositories at a time (each keeps the client's requests busy): their working sets are not all held at once.
+  const inventories = await mapLimit(repos, options.client.concurrency, async (repo) => ({ repo, ...(await inventory(client, repo, options.client.concurrency)) }));
   // The capability probe is a DELETE: a dry run sends only GET and HEAD, plans as for 2.8, and says so.
   const probeRepo = inventories.find((i) => i.tags.length > 0)?.repo;
   const capability = probeRepo && options.yes ? await probeCapability(client, probeRepo) : { deletesEnabled: true, tagDelete: false };
@@ -187,6 +188,15 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
       referrers,
     ),
   );
+  return { plan, capability };
+}
+
+async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io): Promise<number> {
+  // Its turn first (garbage collection holds the registry read-only), then the cluster: if either cannot be
+  // read, nothing is asked of the registry, and nothing is deleted.
+  if (options.waitTurn) await waitForTurn(options.waitTurn.kubeconfig, options.waitTurn.namespace, options.waitTurn.job, options.waitTurn, io.err);
+  const uses = options.inUse ? imageUses(await listWorkloads(options.inUse.kubeconfig), options.inUse.hosts) : [];
+  const { plan, capability } = await planAll(client, options, uses);
   const wantsDeletes = plan.some((e) => e.action === "delete-manifest" || e.action === "delete-tag");
   if (!capability.deletesEnabled && wantsDeletes) {
     if (options.yes) throw new RegistryError("deletes-disabled", DELETES_DISABLED_HELP, 405);
@@ -205,7 +215,10 @@ async function pruneWith(client: RegistryClient, options: PruneOptions, io: Io):
     ...(freed !== undefined ? { bytesFreedAfterGc: outcomes.some((o) => !o.ok) ? undefined : freed } : {}),
   };
   if (options.json) io.out(jsonReport(report));
-  else io.out(`${planTable(plan)}\n${summaryText(report)}`);
+  else {
+    for (const chunk of planTableChunks(plan)) io.out(chunk);
+    io.out(summaryText(report));
+  }
   return outcomes.some((o) => !o.ok) ? 1 : 0;
 }
 

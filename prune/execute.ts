@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "crypto";
 import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
-import { headManifest } from "./inventory";
+import { headManifest, MANIFEST_ACCEPT } from "./inventory";
 import { neededDigests, PlanEntry } from "./plan";
 
 export interface Capability {
@@ -127,15 +127,81 @@ export async function executePlan(client: RegistryClient, entries: PlanEntry[], 
     const moved = await movedSincePlan(client, e);
     return moved ? { entry: e, ...moved } : { entry: e, ...(await removeTag(e)) };
   });
-  const digestOutcomes = await mapLimit([...byDigest.values()], concurrency, async (group): Promise<Outcome[]> => {
-    // Deleting a digest removes every tag on it: if one of them moved, the plan no longer holds for it.
-    const moved = (await mapLimit(group, concurrency, async (e) => ({ e, moved: await movedSincePlan(client, e) }))).filter((m) => m.moved);
-    if (moved.length > 0) {
-      const why = `skipped: ${moved.map((m) => m.e.tag).join(", ")} moved since the plan`;
-      return group.map((entry) => ({ entry, ok: true, skipped: true, detail: moved.find((m) => m.e === entry)?.moved?.detail ?? why }));
-    }
-    const result = await deleteRef(client, group[0].repo, group[0].digest);
-    return group.map((entry) => ({ entry, ...result }));
-  });
+  const groups = [...byDigest.values()];
+  const digestOutcomes = capability.tagDelete
+    ? await untagThenDelete(client, groups, concurrency)
+    : await mapLimit(groups, concurrency, async (group) => {
+        const moved = await movedInGroup(client, group, concurrency);
+        return moved.length > 0 ? skippedGroup(group, moved) : deleteGroup(client, group);
+      });
   return [...refused, ...tagOutcomes, ...digestOutcomes.flat()];
+}
+
+type Moved = { e: PlanEntry; moved: { ok: true; skipped: true; detail: string } };
+
+async function movedInGroup(client: RegistryClient, group: PlanEntry[], concurrency: number): Promise<Moved[]> {
+  const all = await mapLimit(group, concurrency, async (e) => ({ e, moved: await movedSincePlan(client, e) }));
+  return all.filter((m): m is Moved => m.moved !== undefined);
+}
+
+function skippedGroup(group: PlanEntry[], moved: Moved[]): Outcome[] {
+  const why = `skipped: ${moved.map((m) => m.e.tag).join(", ")} moved since the plan`;
+  return group.map((entry) => ({ entry, ok: true, skipped: true, detail: moved.find((m) => m.e === entry)?.moved.detail ?? why }));
+}
+
+async function deleteGroup(client: RegistryClient, group: PlanEntry[]): Promise<Outcome[]> {
+  const result = await deleteRef(client, group[0].repo, group[0].digest);
+  return group.map((entry) => ({ entry, ...result }));
+}
+
+/**
+ * Where tags can be deleted alone (3.x): every planned tag first, then every digest. A digest DELETE makes
+ * Distribution read the link of each tag left in the repository to find the ones to remove, so with the
+ * tags still there the deletes cost the square of the tag count; untagged first, each reads only the kept
+ * tags. A digest whose own delete fails gets its tags back (restoreTags), so a re-run still finishes the job.
+ */
+async function untagThenDelete(client: RegistryClient, groups: PlanEntry[][], concurrency: number): Promise<Outcome[][]> {
+  const untagged = await mapLimit(groups, concurrency, async (group) => {
+    // Checked right before its tags go: deleting a digest removes every tag on it, so if one of them moved, the plan no longer holds for it.
+    const moved = await movedInGroup(client, group, concurrency);
+    if (moved.length > 0) return { group, skipped: skippedGroup(group, moved) };
+    const tags = [...new Set(group.map((e) => e.tag).filter((t): t is string => Boolean(t)))];
+    const removed = await mapLimit(tags, concurrency, async (tag) => ({ tag, ...(await deleteRef(client, group[0].repo, tag)) }));
+    return { group, failed: removed.find((r) => !r.ok) };
+  });
+  return mapLimit(untagged, concurrency, async ({ group, skipped, failed }): Promise<Outcome[]> => {
+    if (skipped) return skipped;
+    if (failed) return group.map((entry) => ({ entry, ok: false, detail: `removing tag ${failed.tag}: ${failed.detail}; ${group[0].digest} was not deleted` }));
+    const outcomes = await deleteGroup(client, group);
+    const tags = [...new Set(group.map((e) => e.tag).filter((t): t is string => Boolean(t)))];
+    if (outcomes[0].ok || tags.length === 0) return outcomes;
+    const restored = await restoreTags(client, group[0].repo, group[0].digest, tags);
+    const detail = restored.ok
+      ? `${outcomes[0].detail}; its tags were put back, so a re-run retries it`
+      : `${outcomes[0].detail}; its tags could not be put back (${restored.detail}), so it stays untagged: delete ${group[0].repo}@${group[0].digest} again, or run garbage-collect with --delete-untagged`;
+    return group.map((entry) => ({ entry, ok: false, detail }));
+  });
+}
+
+/**
+ * Points `tags` at `digest` again after its delete failed, with the manifest's own bytes (checked against
+ * the digest), so the next run sees it and retries. A tag pushed again meanwhile is left as it is.
+ */
+async function restoreTags(client: RegistryClient, repo: string, digest: string, tags: string[]): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const got = client.checked(await client.send("GET", `/v2/${repo}/manifests/${digest}`, { Accept: MANIFEST_ACCEPT }), `reading ${repo}@${digest}`, repo);
+    const bytes = Buffer.from(got.body, "utf8");
+    const sent = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (got.status !== 200) return { ok: false, detail: `reading the manifest: HTTP ${got.status}` };
+    if (sent !== digest) return { ok: false, detail: `the registry's manifest bytes do not match ${digest}` };
+    for (const tag of tags) {
+      if (await headManifest(client, repo, tag)) continue;
+      const put = client.checked(await client.send("PUT", `/v2/${repo}/manifests/${tag}`, { "Content-Type": got.headers.get("content-type") ?? "" }, bytes), `retagging ${repo}:${tag}`, repo);
+      if (put.status !== 201) return { ok: false, detail: `putting back ${tag}: HTTP ${put.status}` };
+    }
+    return { ok: true, detail: "tags put back" };
+  } catch (error) {
+    if (error instanceof RegistryError && error.kind !== "http") throw error;
+    return { ok: false, detail: (error as Error).message };
+  }
 }

@@ -47,10 +47,28 @@ export class Semaphore {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` at once; results keep the input order. */
+/**
+ * Runs `task` over `items` with at most `limit` at once; results keep the input order. `limit` workers take
+ * the next item as they finish one, so 100,000 items are never 100,000 waiting promises; after a failure
+ * no worker starts another item, and the first failure is thrown.
+ */
 export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const semaphore = new Semaphore(limit);
-  return Promise.all(items.map((item) => semaphore.run(() => task(item))));
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await task(items[i]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 const RETRIABLE = (status: number) => status === 429 || status >= 500;

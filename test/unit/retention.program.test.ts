@@ -48,7 +48,8 @@ describe("scheduled retention (registry.retention)", () => {
     const credential = find(run.resources, TYPES.secret, "-retention-credential");
     expect(prune.env).toContainEqual({ name: "REGISTRY_PASSWORD", valueFrom: { secretKeyRef: { name: k8sName(credential), key: "password" } } });
     expect(isSecretAt(credential, "stringData")).toBe(true);
-    expect(prune.env.filter((e: any) => e.value !== undefined)).toEqual([]);
+    // The one plain value: Node's heap sized to the container's limit (384Mi by default), not the machine's.
+    expect(prune.env.filter((e: any) => e.value !== undefined)).toEqual([{ name: "NODE_OPTIONS", value: "--max-old-space-size=192" }]);
     expect(JSON.stringify(cron.inputs)).not.toContain(String(run.outputs.registryPassword));
     expect(pod.imagePullSecrets).toEqual([{ name: k8sName(find(run.resources, TYPES.secret, "-retention-pull")) }]);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
@@ -93,7 +94,7 @@ describe("scheduled retention (registry.retention)", () => {
     expect(prune.args.slice(0, 2)).toEqual(["--registry", "http://registry-managed.container-registry.svc.cluster.local:5000"]);
     expect(prune.args).not.toContain("--username");
     expect(prune.args).not.toContain("--ca-file");
-    expect(prune.env.map((e: any) => e.name)).toEqual(["POD_NAMESPACE", "JOB_NAME"]);
+    expect(prune.env.map((e: any) => e.name)).toEqual(["POD_NAMESPACE", "JOB_NAME", "NODE_OPTIONS"]);
     expect(ofType(plain.resources, "kubernetes:core/v1:ConfigMap").filter((c) => c.name.includes("retention"))).toEqual([]);
   });
 });
