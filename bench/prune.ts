@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { mapLimit } from "../prune/http";
+import { MANIFEST_ACCEPT } from "../prune/mediaTypes";
 import { DOCKER, GO_TOOLS_DIR, REGISTRY_VERSIONS, REPO_ROOT, RegistryVersion } from "../test/integration/docker";
 import { RunningRegistry, startPlainRegistry } from "../test/integration/plainRegistry";
 import { FixtureWriter, tagsOf } from "../test/integration/registryFixtures";
@@ -33,7 +34,6 @@ const repoNames = Array.from({ length: REPOS }, (_, i) => `bench/app-${String(i)
 const versions = Array.from({ length: RELEASES }, (_, i) => `1.${i}.0`);
 /** `latest` was moved back to an old release: a tool that deletes by digest takes latest with it. */
 const LATEST_ON = "1.3.0";
-const MANIFESTS = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
 interface Traps {
   /** Per repository: the newest release (an index), its platform manifests, and its signature tag. */
@@ -60,7 +60,7 @@ async function fill(url: string): Promise<Traps> {
 
 /** What a correct prune leaves: latest on its image, the newest release (the index, pullable with its platform manifests and signed), and the 4 next. */
 async function wronglyDeleted(url: string, traps: Traps): Promise<string[]> {
-  const status = async (repo: string, ref: string) => (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: MANIFESTS } })).status;
+  const status = async (repo: string, ref: string) => (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: MANIFEST_ACCEPT } })).status;
   const missing = await mapLimit(repoNames, 8, async (repo) => {
     const index = traps.index.get(repo)!;
     const left = new Set(await tagsOf(url, repo));

@@ -6,7 +6,7 @@
  * may still hold a blob counted here, so it is an upper bound.
  */
 import { mapLimit, RegistryClient, RegistryError, registryJson } from "./http";
-import { MANIFEST_ACCEPT } from "./inventory";
+import { MANIFEST_ACCEPT } from "./mediaTypes";
 import { checkedDigest } from "./names";
 import type { PlanEntry } from "./plan";
 

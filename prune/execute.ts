@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "crypto";
 import { DELETES_DISABLED_HELP, mapLimit, RegistryClient, RegistryError } from "./http";
-import { headManifest, MANIFEST_ACCEPT } from "./inventory";
+import { headManifest } from "./inventory";
+import { MANIFEST_ACCEPT } from "./mediaTypes";
 import { neededDigests, PlanEntry } from "./plan";
 
 export interface Capability {

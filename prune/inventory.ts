@@ -1,16 +1,8 @@
 import { mapLimit, RegistryClient, RegistryError, registryJson } from "./http";
 import { checkedDigest, checkedRepository, checkedTag, listField } from "./names";
+import { INDEX_TYPES, MANIFEST_ACCEPT, MEDIA_TYPES } from "./mediaTypes";
 import { digestsNeedingCreated, ReferrersBySubject, TagFacts } from "./ordering";
 
-/** Docker v2 manifest and manifest list, OCI manifest and index: asked for together so no image is missed. */
-export const MANIFEST_ACCEPT = [
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-].join(", ");
-
-const INDEX_TYPES = ["application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json"];
 
 /** Pages of one listing at most: 10 million names at the page size asked for. */
 const MAX_PAGES = 10_000;
@@ -108,7 +100,7 @@ async function childrenOf(client: RegistryClient, repo: string, digest: string):
 /** The referrers of one digest from the OCI 1.1 referrers API; undefined when the registry does not serve it. */
 async function referrersVia(client: RegistryClient, repo: string, digest: string): Promise<string[] | undefined> {
   const what = `listing the referrers of ${repo}@${digest}`;
-  const answer = client.checked(await client.send("GET", `/v2/${repo}/referrers/${digest}`, { Accept: "application/vnd.oci.image.index.v1+json" }), what, repo);
+  const answer = client.checked(await client.send("GET", `/v2/${repo}/referrers/${digest}`, { Accept: MEDIA_TYPES.ociIndex }), what, repo);
   // A registry that serves the API never answers it 404 (distribution-spec 1.1): a 404 means no API.
   if (answer.status === 404) return undefined;
   if (answer.status !== 200) throw new RegistryError("http", `${what}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`, answer.status);

@@ -13,6 +13,7 @@ import { RunningRegistry, startPlainRegistry } from "./declaredRegistry";
 import { FaultProxy } from "./faultProxy";
 import { CLI, prune } from "./pruneCli";
 import { freePort, REGISTRY_VERSIONS, requireTestEnvironment, run, tempDir } from "./testEnv";
+import { MANIFEST_ACCEPT } from "../../prune/mediaTypes";
 
 const day = (d: string) => new Date(`${d}T12:00:00Z`);
 
@@ -123,7 +124,7 @@ describe.each(REGISTRY_VERSIONS)("registry-prune never breaks a kept image ($ver
   const repo = "team/multi";
   const sigOf = (digest: string) => `sha256-${digest.slice("sha256:".length)}.sig`;
   const status = async (ref: string) =>
-    (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" } })).status;
+    (await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: "HEAD", headers: { Accept: MANIFEST_ACCEPT } })).status;
   let index: { digest: string; children: string[]; size: number; mediaType: string };
   let old: { digest: string; size: number; mediaType: string };
   let sboms: { kept: string; old: string };

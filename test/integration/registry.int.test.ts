@@ -10,13 +10,9 @@ import { evaluate, Evaluation, find, stackConfig, TYPES } from "../harness";
 import { RunningRegistry, startDeclaredRegistry, waitHealthy } from "./declaredRegistry";
 import { buildSampleApp } from "./sampleApp";
 import { basicAuth, docker, dockerOk, httpStatus, MotoServer, REGISTRY_VERSIONS, requireTestEnvironment, tempDir } from "./testEnv";
+import { MANIFEST_ACCEPT } from "../../prune/mediaTypes";
 
-const MANIFEST_TYPES = [
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-].join(", ");
+const MANIFEST_TYPES = MANIFEST_ACCEPT;
 
 function registrySettings(storage: "filesystem" | "s3", image: string) {
   // Plain HTTP here: the mocks' certificates are not real ones (tls.int.test.ts runs the registry over TLS).

@@ -5,13 +5,14 @@
  */
 import { createHash } from "crypto";
 import { gzipSync } from "zlib";
+import { MEDIA_TYPES } from "../../prune/mediaTypes";
 
 export const MEDIA = {
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerManifest: MEDIA_TYPES.dockerManifest,
   dockerConfig: "application/vnd.docker.container.image.v1+json",
   dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: MEDIA_TYPES.ociManifest,
+  ociIndex: MEDIA_TYPES.ociIndex,
   ociConfig: "application/vnd.oci.image.config.v1+json",
   ociLayer: "application/vnd.oci.image.layer.v1.tar+gzip",
 } as const;
