@@ -47,9 +47,12 @@ async function deleteRef(client: RegistryClient, repo: string, ref: string): Pro
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
+/** The content digest of `data`, as a registry names it. */
+const sha256Digest = (data: Buffer) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+
 /** Uploads `data` as a blob of `repo` (monolithic: POST, then PUT with the digest). */
 async function uploadBlob(client: RegistryClient, repo: string, data: Buffer): Promise<string> {
-  const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  const digest = sha256Digest(data);
   const started = client.checked(await client.send("POST", `/v2/${repo}/blobs/uploads/`), `uploading to ${repo}`, repo);
   const location = started.headers.get("location");
   if (started.status !== 202 || !location) throw new RegistryError("http", `starting an upload to ${repo}: HTTP ${started.status}`, started.status);
@@ -80,7 +83,7 @@ async function deleteTagAlone(client: RegistryClient, repo: string, tag: string)
     const digest = put.headers.get("docker-content-digest");
     if (put.status !== 201 || !digest) return { ok: false, detail: `pointing ${tag} at a throwaway manifest: HTTP ${put.status}` };
     // The digest to delete must be the one of the bytes sent: any other would delete an image.
-    const sent = `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
+    const sent = sha256Digest(manifest);
     if (digest !== sent) {
       throw new RegistryError("bad-answer", `retagging ${repo}:${tag}: the registry named the throwaway manifest ${digest.slice(0, 80)}, not ${sent} (the digest of the bytes sent); stopped, and that digest was not deleted`);
     }
@@ -161,21 +164,23 @@ async function deleteGroup(client: RegistryClient, group: PlanEntry[]): Promise<
  * tags still there the deletes cost the square of the tag count; untagged first, each reads only the kept
  * tags. A digest whose own delete fails gets its tags back (restoreTags), so a re-run still finishes the job.
  */
+/** The distinct tags of a digest's entries (a referrer's entry has none). */
+const tagsOf = (group: PlanEntry[]) => [...new Set(group.map((e) => e.tag).filter((t): t is string => Boolean(t)))];
+
 async function untagThenDelete(client: RegistryClient, groups: PlanEntry[][], concurrency: number): Promise<Outcome[][]> {
   const untagged = await mapLimit(groups, concurrency, async (group) => {
     // Checked right before its tags go: deleting a digest removes every tag on it, so if one of them moved, the plan no longer holds for it.
     const moved = await movedInGroup(client, group, concurrency);
     if (moved.length > 0) return { group, skipped: skippedGroup(group, moved) };
-    const tags = [...new Set(group.map((e) => e.tag).filter((t): t is string => Boolean(t)))];
+    const tags = tagsOf(group);
     const removed = await mapLimit(tags, concurrency, async (tag) => ({ tag, ...(await deleteRef(client, group[0].repo, tag)) }));
-    return { group, failed: removed.find((r) => !r.ok) };
+    return { group, tags, failed: removed.find((r) => !r.ok) };
   });
-  return mapLimit(untagged, concurrency, async ({ group, skipped, failed }): Promise<Outcome[]> => {
+  return mapLimit(untagged, concurrency, async ({ group, tags, skipped, failed }): Promise<Outcome[]> => {
     if (skipped) return skipped;
     if (failed) return group.map((entry) => ({ entry, ok: false, detail: `removing tag ${failed.tag}: ${failed.detail}; ${group[0].digest} was not deleted` }));
     const outcomes = await deleteGroup(client, group);
-    const tags = [...new Set(group.map((e) => e.tag).filter((t): t is string => Boolean(t)))];
-    if (outcomes[0].ok || tags.length === 0) return outcomes;
+    if (outcomes[0].ok || !tags || tags.length === 0) return outcomes;
     const restored = await restoreTags(client, group[0].repo, group[0].digest, tags);
     const detail = restored.ok
       ? `${outcomes[0].detail}; its tags were put back, so a re-run retries it`
@@ -191,10 +196,9 @@ async function untagThenDelete(client: RegistryClient, groups: PlanEntry[][], co
 async function restoreTags(client: RegistryClient, repo: string, digest: string, tags: string[]): Promise<{ ok: boolean; detail: string }> {
   try {
     const got = client.checked(await client.send("GET", `/v2/${repo}/manifests/${digest}`, { Accept: MANIFEST_ACCEPT }), `reading ${repo}@${digest}`, repo);
-    const bytes = Buffer.from(got.body, "utf8");
-    const sent = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
     if (got.status !== 200) return { ok: false, detail: `reading the manifest: HTTP ${got.status}` };
-    if (sent !== digest) return { ok: false, detail: `the registry's manifest bytes do not match ${digest}` };
+    const bytes = Buffer.from(got.body, "utf8");
+    if (sha256Digest(bytes) !== digest) return { ok: false, detail: `the registry's manifest bytes do not match ${digest}` };
     for (const tag of tags) {
       if (await headManifest(client, repo, tag)) continue;
       const put = client.checked(await client.send("PUT", `/v2/${repo}/manifests/${tag}`, { "Content-Type": got.headers.get("content-type") ?? "" }, bytes), `retagging ${repo}:${tag}`, repo);
