@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds, from the Go module proxy alone, the registry and lifecycle tools the tests and benches run beside
 # Debian's: Distribution 3 (the registry), regctl and crane (the peers in bench:prune), Trivy (the scan
-# gate) and trivy-db (which builds the scan tests' offline database). Each lands in OUTDIR as NAME, with a stamp naming its module version, so a rebuild happens only
-# when a version changes. Cold on 2 cores about 12 minutes (Trivy alone about 6); warm, seconds.
+# gate), trivy-db (which builds the scan tests' offline database) and cosign (the signing tests). Each lands in OUTDIR as NAME, with a stamp naming its module version, so a rebuild happens only
+# when a version changes. Cold on 2 cores about 17 minutes (Trivy alone about 6, cosign 5); warm, seconds.
 #   build-go-tools.sh OUTDIR [check]
 set -euo pipefail
 out=$(mkdir -p "${1:?usage: $0 OUTDIR [check]}" && cd "$1" && pwd)
@@ -17,6 +17,7 @@ TOOLS=(
   "trivy github.com/aquasecurity/trivy/cmd/trivy v0.74.0 jsonv2"
   # Trivy's own database builder, at the version Trivy v0.74.0 pins: the scan tests' offline database.
   "trivy-db github.com/aquasecurity/trivy-db/cmd/trivy-db v0.0.0-20260813095258-0e0340a01b57"
+  "cosign github.com/sigstore/cosign/v2/cmd/cosign v2.5.3"
 )
 
 fresh() { [ -x "$out/$1" ] && [ "$(cat "$out/.stamp-$1" 2>/dev/null)" = "$2@$3" ]; }
