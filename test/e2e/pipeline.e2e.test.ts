@@ -741,6 +741,16 @@ describe("prod on a filesystem volume: no config change or destroy loses the vol
 });
 
 /** Objects as a killed create leaves them, in a namespace the interrupted stack has made by then. */
+/** The pending operations in a stack's checkpoint file as the engine last wrote it (0 while it is being replaced). */
+function checkpointPending(stack: string): number {
+  const file = path.join(env.root, "state", ".pulumi", "stacks", "microk8s-pipeline", `${stack}.json`);
+  try {
+    return (JSON.parse(fs.readFileSync(file, "utf8")).checkpoint?.latest?.pending_operations ?? []).length;
+  } catch {
+    return 0;
+  }
+}
+
 function plantedOrphans(stack: string) {
   const labels = (owner: string) => ({ "app.kubernetes.io/part-of": "microk8s-pipeline", "app.kubernetes.io/managed-by": "pulumi", "microk8s-pipeline/stack": owner });
   const metadata = (name: string, owner: string) => ({ name, namespace: "container-registry", labels: labels(owner) });
@@ -790,6 +800,13 @@ describe("an interrupted first up: SIGKILL during the image push, then the READM
       if (done) throw new Error(`the up ended before the kill: ${fs.readFileSync(path.join(env.root, "prodkill-result.json"), "utf8").slice(-2000)}`);
       if (polls > 1200) throw new Error("no push of production/web was seen in 10 minutes");
       await new Promise((r) => setTimeout(r, 500));
+    }
+    // The kill comes while the checkpoint holds a step in flight: between two steps it would hold none, and
+    // the recovery would have nothing to show.
+    for (let polls = 0; checkpointPending(stack) === 0; polls++) {
+      if (done) throw new Error(`the up ended with no step in flight seen after the push: ${fs.readFileSync(path.join(env.root, "prodkill-result.json"), "utf8").slice(-2000)}`);
+      if (polls > 6000) throw new Error("no step in flight was seen in 10 minutes after the push");
+      await new Promise((r) => setTimeout(r, 100));
     }
     process.kill(-(child.pid as number), "SIGKILL");
     await exited;
