@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pushTagScript } from "../lib/pushTagScript";
+import { shellCommand } from "../lib/shellCommand";
 
 export interface AppImageArgs {
   /** `<registry host>/<namespace>/<app>`, without a tag. */
@@ -54,12 +54,10 @@ export class AppImage extends pulumi.ComponentResource {
     const script = pushTagScript();
     for (const extra of args.extraTags) {
       const target = pulumi.interpolate`${args.repository}:${extra}`;
-      new command.local.Command(
+      shellCommand(
         `${name}-push-${extra}`,
         {
-          create: script,
-          update: script,
-          interpreter: ["/bin/sh", "-c"],
+          script,
           triggers: [image.repoDigest, target],
           environment: {
             SOURCE_IMAGE: image.imageName,

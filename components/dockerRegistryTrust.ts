@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerTrustScript } from "../lib/dockerTrustScript";
+import { shellCommand } from "../lib/shellCommand";
 
 export interface DockerRegistryTrustArgs {
   /** `host[:port]` as image names carry it. */
@@ -22,12 +23,10 @@ export class DockerRegistryTrust extends pulumi.ComponentResource {
   constructor(name: string, args: DockerRegistryTrustArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:DockerRegistryTrust", name, {}, opts);
     const script = dockerTrustScript();
-    this.installed = new command.local.Command(
+    this.installed = shellCommand(
       `${name}`,
       {
-        create: script,
-        update: script,
-        interpreter: ["/bin/sh", "-c"],
+        script,
         triggers: [args.ca, args.host, args.certsDir],
         environment: { REGISTRY_CA: args.ca, REGISTRY_HOST: args.host, DOCKER_CERTS_DIR: args.certsDir, STAGED_CA_NAME: `${pulumi.getProject()}-${pulumi.getStack()}-registry-ca.crt` },
       },

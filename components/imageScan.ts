@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { ScanSettings } from "../config/appsSchema";
 import { parseScanSummary, scanScript, SeverityCounts, trivyIgnoreFile } from "../lib/scanScript";
+import { shellCommand } from "../lib/shellCommand";
 
 export interface ImageScanArgs {
   /** `repo@sha256:...` as pushed: the scan covers exactly that digest. */
@@ -29,12 +29,10 @@ export class ImageScan extends pulumi.ComponentResource {
     super("microk8s-pipeline:images:ImageScan", name, {}, opts);
     const script = scanScript(args.settings, { insecureRegistry: args.insecureRegistry });
     const ignoreFile = trivyIgnoreFile(args.settings.ignore);
-    const scan = new command.local.Command(
+    const scan = shellCommand(
       `${name}`,
       {
-        create: script,
-        update: script,
-        interpreter: ["/bin/sh", "-c"],
+        script,
         triggers: [args.imageDigestRef, script, ignoreFile],
         environment: {
           IMAGE_DIGEST_REF: args.imageDigestRef,

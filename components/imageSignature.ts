@@ -1,6 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { signScript } from "../lib/signScript";
+import { shellCommand } from "../lib/shellCommand";
 
 export interface ImageSignatureArgs {
   /** `repo@sha256:...` as pushed: the signature covers exactly that digest. */
@@ -23,12 +23,10 @@ export class ImageSignature extends pulumi.ComponentResource {
   constructor(name: string, args: ImageSignatureArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:images:ImageSignature", name, {}, opts);
     const script = signScript({ allowHttpRegistry: args.allowHttpRegistry });
-    this.signed = new command.local.Command(
+    this.signed = shellCommand(
       `${name}`,
       {
-        create: script,
-        update: script,
-        interpreter: ["/bin/sh", "-c"],
+        script,
         triggers: [args.imageDigestRef],
         environment: {
           IMAGE_DIGEST_REF: args.imageDigestRef,

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ADDON_DISABLE_COMMAND, ADDON_HINT, addonEnableCommand } from "../lib/addonCommands";
+import { SHELL_INTERPRETER } from "../lib/shellCommand";
 import { waitForRegistryScript } from "../lib/waitScript";
 
 /** The SSH target when MicroK8s runs on another host than `pulumi up`. */
@@ -59,7 +60,7 @@ export class MicroK8sRegistryAddon extends pulumi.ComponentResource {
     retainOnDelete = false,
   ): pulumi.Resource {
     const opts = { parent: this, dependsOn, retainOnDelete };
-    if (!ssh) return new command.local.Command(name, { ...script, interpreter: ["/bin/sh", "-c"] }, opts);
+    if (!ssh) return new command.local.Command(name, { ...script, interpreter: SHELL_INTERPRETER }, opts);
     const connection = { host: ssh.host, user: ssh.user, port: ssh.port ?? 22, privateKey: pulumi.secret(ssh.privateKey) };
     return new command.remote.Command(name, { ...script, connection }, opts);
   }

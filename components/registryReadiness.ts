@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { shellCommand } from "../lib/shellCommand";
 import { basicAuthorization, waitForRegistryScript } from "../lib/waitScript";
 
 export interface RegistryReadinessArgs {
@@ -23,12 +24,10 @@ export interface RegistryReadinessArgs {
 export function registryReadiness(name: string, args: RegistryReadinessArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
   const script = waitForRegistryScript(args.url, args.readiness.attempts, args.readiness.intervalSeconds, args.hint, { authenticated: args.credentials !== undefined });
   const credentials = args.credentials;
-  return new command.local.Command(
+  return shellCommand(
     name,
     {
-      create: script,
-      update: script,
-      interpreter: ["/bin/sh", "-c"],
+      script,
       triggers: args.triggers,
       environment:
         credentials || args.ca

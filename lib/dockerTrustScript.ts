@@ -1,24 +1,8 @@
 /**
- * Makes the Docker daemon that pushes trust the registry's CA, where the daemon reads it for each push
- * (`<certs dir>/<host>/ca.crt`, no restart needed). Where this user cannot write there, the CA is staged in
- * a file of its own and the script stops before any push with the one command that installs it.
- * Inputs come in the environment: REGISTRY_CA (PEM, not secret), REGISTRY_HOST, DOCKER_CERTS_DIR, STAGED_CA_NAME
- * (the staged file's name in $TMPDIR).
+ * Makes the pushing Docker daemon trust the registry's CA, or stops before the push with the one command
+ * that does (lib/shell/docker-trust.sh). Inputs come in the environment: REGISTRY_CA (PEM, not secret),
+ * REGISTRY_HOST, DOCKER_CERTS_DIR, STAGED_CA_NAME (the staged file's name in $TMPDIR).
  */
-export function dockerTrustScript(): string {
-  return [
-    "set -eu",
-    'dir="$DOCKER_CERTS_DIR/$REGISTRY_HOST"',
-    'if mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ]; then',
-    '  printf "%s\\n" "$REGISTRY_CA" > "$dir/ca.crt.new"',
-    '  chmod 0644 "$dir/ca.crt.new"',
-    '  mv -f "$dir/ca.crt.new" "$dir/ca.crt"',
-    '  echo "Docker trusts $REGISTRY_HOST through $dir/ca.crt"',
-    "  exit 0",
-    "fi",
-    'staged="${TMPDIR:-/tmp}/$STAGED_CA_NAME"',
-    '(umask 022; printf "%s\\n" "$REGISTRY_CA" > "$staged")',
-    'echo "Docker must trust the registry CA before the push, and $dir is not writable here. Run: sudo install -D -m 0644 $staged $dir/ca.crt (then pulumi up again)" >&2',
-    "exit 1",
-  ].join("\n");
-}
+import { renderScript } from "./shellScript";
+
+export const dockerTrustScript = (): string => renderScript("docker-trust");

@@ -1,6 +1,3 @@
-import { DNS_LABEL } from "./patterns";
-import { MAINTAINS_LABEL } from "../prune/turn";
-
 /**
  * The garbage-collection window for a managed registry, as two containers of one CronJob pod that share
  * a folder (`dir`) and nothing else:
@@ -13,6 +10,10 @@ import { MAINTAINS_LABEL } from "../prune/turn";
  * No `kubectl exec`: the job needs no access to any pod. No `--delete-untagged`: on 2.8 it deletes the
  * children of multi-platform indexes (distribution#3178).
  */
+import { MAINTAINS_LABEL } from "../prune/turn";
+import { DNS_LABEL } from "./patterns";
+import { renderScript } from "./shellScript";
+
 export const READONLY_ENV = "REGISTRY_STORAGE_MAINTENANCE_READONLY";
 /**
  * The switch: a pod-template annotation that the registry container reads as READONLY_ENV through the
@@ -57,142 +58,46 @@ function checkedNames(namespace: string, deployment: string): void {
   }
 }
 
-/** One `get` of the registry Deployment, so what the script reads of it is one snapshot. */
-const readDeployment = (k: string, target: string, jsonpath: string) => `${k} get ${target} -o 'jsonpath=${jsonpath}'`;
-const READONLY_PATH = `{.spec.template.metadata.annotations.${READONLY_ANNOTATION}}`;
+/** The merge patch that sets the switch annotation to `value`: the one change the GC accounts may make. */
+const switchPatch = (value: string) => JSON.stringify({ spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: value } } } } });
 
-/** The one change the GC accounts may make to the pod template: the switch annotation to `value`. */
-const switchTo = (k: string, target: string, value: string) =>
-  `${k} patch ${target} --type=merge -p '${JSON.stringify({ spec: { template: { metadata: { annotations: { [READONLY_ANNOTATION]: value } } } } })}'`;
-const LEASE_PATH = `{.metadata.annotations.${LEASE_ANNOTATION}}`;
-
-/**
- * Waits until no pod of the registry still runs without read-only: \`rollout status\` returns while old
- * pods drain (preStop pause and drain timeout), and a pod draining still accepts writes. The Deployment's
- * \`terminatingReplicas\` counts them (Kubernetes 1.33+ with DeploymentReplicaSetTerminatingReplicas); a cluster
- * without it gets the pods' whole grace period instead.
- */
-const waitForOldPods = (k: string, target: string, seconds: number) => [
-  "waited=0",
-  "said=",
-  "while :; do",
-  `  terminating=$(${readDeployment(k, target, "{.status.terminatingReplicas}")})`,
-  '  if [ -z "$terminating" ]; then',
-  `    grace=$(${readDeployment(k, target, "{.spec.template.spec.terminationGracePeriodSeconds}")})`,
-  '    echo "this cluster does not count terminating pods: waiting out their grace period (${grace:-30}s)"',
-  '    sleep "${grace:-30}"',
-  "    break",
-  "  fi",
-  '  [ "$terminating" -ne 0 ] || break',
-  `  [ "$waited" -lt ${seconds} ] || { echo "$terminating read-write registry pod(s) still terminating after ${seconds}s" >&2; exit 1; }`,
-  '  [ "$said" = "$terminating" ] || echo "waiting for $terminating read-write registry pod(s) to stop"',
-  '  said=$terminating',
-  "  sleep 2; waited=$((waited + 2))",
-  "done",
-];
-
-/** A shell loop that waits up to `seconds` for one of `files`; exits 1 with `message` otherwise. */
-const waitFor = (files: string[], seconds: number, message: string) => [
-  "waited=0",
-  `until ${files.map((f) => `[ -e ${f} ]`).join(" || ")}; do`,
-  `  [ "$waited" -lt ${seconds} ] || { echo "${message}" >&2; exit 1; }`,
-  "  sleep 2; waited=$((waited + 2))",
-  "done",
-];
-
-/**
- * The window's turn (prune/turn.ts, the same order in shell): it waits while a Job of this registry's
- * maintenance created before its own (creation time, then name) is unfinished, so a retention run's
- * deletes never meet read-only. Before the trap: a window that gives up has changed nothing, and tells
- * the collector to stop.
- */
-const waitForTurn = (k: string, deployment: string, dir: string, seconds: number) => [
-  `jobs_of_registry() { ${k} get jobs -l '${MAINTAINS_LABEL}=${deployment}' -o 'jsonpath={range .items[*]}{.metadata.creationTimestamp} {.metadata.name} {.status.conditions[?(@.status=="True")].type}{"\\n"}{end}'; }`,
-  "waited=0",
-  "said=",
-  "while :; do",
-  `  jobs=$(jobs_of_registry) || { echo "cannot list the registry's maintenance Jobs: nothing done" >&2; touch ${dir}/abort; exit 1; }`,
-  `  ahead=$(printf '%s\\n' "$jobs" | LC_ALL=C awk -v me="$${JOB_NAME_ENV}" '`,
-  "    { done_ = 0; for (i = 3; i <= NF; i++) if ($i == \"Complete\" || $i == \"Failed\") done_ = 1; key[NR] = $1 \" \" $2; name[NR] = $2; fin[NR] = done_; if ($2 == me) mine = $1 \" \" $2 }",
-  "    END { if (mine == \"\") { print \"?\"; exit } for (j = 1; j <= NR; j++) if (name[j] != me && !fin[j] && key[j] < mine) printf \"%s \", name[j] }')",
-  `  [ "$ahead" != "?" ] || { echo "no Job $${JOB_NAME_ENV} with the ${MAINTAINS_LABEL} label of ${deployment}" >&2; touch ${dir}/abort; exit 1; }`,
-  '  [ -n "$ahead" ] || break',
-  `  [ "$waited" -lt ${seconds} ] || { echo "$ahead still running after ${seconds}s: nothing done" >&2; touch ${dir}/abort; exit 1; }`,
-  '  [ "$said" = "$ahead" ] || echo "waiting for ${ahead% } (maintenance of the registry, started earlier) to finish"',
-  '  said=$ahead',
-  "  sleep 5; waited=$((waited + 5))",
-  "done",
-];
-
-export function gcWindowScript(namespace: string, deployment: string, dir = GC_WINDOW_DIR, timeouts: GcTimeouts = GC_TIMEOUTS): string {
+/** What the window and the guard share: the registry Deployment they act on, and the switch and lease names. */
+const registryValues = (namespace: string, deployment: string) => {
   checkedNames(namespace, deployment);
-  const k = `kubectl -n ${namespace}`;
-  const target = `deployment/${deployment}`;
-  return [
-    "set -eu",
-    ...waitForTurn(k, deployment, dir, timeouts.turnSeconds),
-    "renewer=",
-    "restore() {",
-    "  status=$?",
-    '  [ -z "$renewer" ] || kill "$renewer" 2>/dev/null || true',
-    `  [ -e ${dir}/readonly ] || touch ${dir}/abort`,
-    `  ${switchTo(k, target, WRITABLE_VALUE)} || status=1`,
-    `  ${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
-    `  ${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s || status=1`,
-    '  echo "registry read-only mode off"',
-    '  exit "$status"',
-    "}",
-    "trap restore EXIT",
-    "trap 'exit 143' TERM INT",
-    `lease() { ${k} annotate --overwrite ${target} "${LEASE_ANNOTATION}=$(($(date +%s) + ${timeouts.leaseSeconds}))" >/dev/null; }`,
-    // The lease first: the guard never sees read-only on without one.
-    "lease",
-    `( while sleep ${timeouts.renewSeconds}; do lease || true; done ) >/dev/null 2>&1 &`,
-    "renewer=$!",
-    switchTo(k, target, READONLY_VALUE),
-    `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
-    ...waitForOldPods(k, target, timeouts.rolloutSeconds),
-    'echo "registry is read-only; collecting garbage"',
-    `touch ${dir}/readonly`,
-    ...waitFor([`${dir}/collected`], timeouts.collectSeconds, "the collector did not finish in time"),
-    `exit "$(cat ${dir}/collected)"`,
-  ].join("\n");
+  return {
+    NAMESPACE: namespace,
+    DEPLOYMENT: deployment,
+    WRITABLE_PATCH: switchPatch(WRITABLE_VALUE),
+    LEASE_ANNOTATION,
+  };
+};
+
+/** The window's container (lib/shell/gc-window.sh): waits its turn, read-only on, collects, read-only off. */
+export function gcWindowScript(namespace: string, deployment: string, dir = GC_WINDOW_DIR, timeouts: GcTimeouts = GC_TIMEOUTS): string {
+  return renderScript("gc-window", {
+    ...registryValues(namespace, deployment),
+    READONLY_PATCH: switchPatch(READONLY_VALUE),
+    MAINTAINS_LABEL,
+    JOB_NAME_ENV,
+    DIR: dir,
+    TURN_SECONDS: timeouts.turnSeconds,
+    ROLLOUT_SECONDS: timeouts.rolloutSeconds,
+    COLLECT_SECONDS: timeouts.collectSeconds,
+    LEASE_SECONDS: timeouts.leaseSeconds,
+    RENEW_SECONDS: timeouts.renewSeconds,
+  });
 }
 
 /**
- * The guard, a CronJob of its own: when the registry is read-only and no window holds a live lease (the
- * window was killed before its trap ran), it switches read-only off. Otherwise it does nothing.
+ * The guard, a CronJob of its own (lib/shell/gc-guard.sh): when the registry is read-only and no window
+ * holds a live lease (the window was killed before its trap ran), it switches read-only off.
  */
 export function gcGuardScript(namespace: string, deployment: string, timeouts: Pick<GcTimeouts, "rolloutSeconds"> = GC_TIMEOUTS): string {
-  checkedNames(namespace, deployment);
-  const k = `kubectl -n ${namespace}`;
-  const target = `deployment/${deployment}`;
-  return [
-    "set -eu",
-    `state=$(${readDeployment(k, target, `${READONLY_PATH}|${LEASE_PATH}`)})`,
-    'readonly_value=${state%%|*}',
-    'expires=${state#*|}',
-    `[ "$readonly_value" = '${READONLY_VALUE}' ] || { echo "registry is writable"; exit 0; }`,
-    'now=$(date +%s)',
-    'case "$expires" in *[!0-9]* | "") expires=0 ;; esac',
-    'if [ "$now" -lt "$expires" ]; then echo "a GC window holds read-only until $expires"; exit 0; fi',
-    'echo "registry left read-only by a GC window that is gone (lease expired at $expires): switching read-only off"',
-    switchTo(k, target, WRITABLE_VALUE),
-    `${k} annotate ${target} ${LEASE_ANNOTATION}- >/dev/null 2>&1 || true`,
-    `${k} rollout status ${target} --timeout=${timeouts.rolloutSeconds}s`,
-    'echo "registry read-only mode off"',
-  ].join("\n");
+  return renderScript("gc-guard", { ...registryValues(namespace, deployment), READONLY_ANNOTATION, READONLY_VALUE, ROLLOUT_SECONDS: timeouts.rolloutSeconds });
 }
 
+/** The collector's container (lib/shell/gc-collect.sh): waits for read-only, then `registry garbage-collect`. */
 export function gcCollectScript(configPath: string, dir = GC_WINDOW_DIR, timeouts: GcTimeouts = GC_TIMEOUTS): string {
   if (!/^\/[\w./-]+$/.test(configPath)) throw new Error(`configPath must be an absolute path, got ${JSON.stringify(configPath)}`);
-  return [
-    "set -u",
-    ...waitFor([`${dir}/readonly`, `${dir}/abort`], timeouts.collectSeconds, "the registry was never switched to read-only"),
-    `[ ! -e ${dir}/abort ] || { echo "the window failed before read-only: nothing collected" >&2; exit 1; }`,
-    `registry garbage-collect ${configPath}`,
-    "status=$?",
-    `echo "$status" > ${dir}/collected.tmp && mv ${dir}/collected.tmp ${dir}/collected`,
-    'exit "$status"',
-  ].join("\n");
+  return renderScript("gc-collect", { CONFIG_PATH: configPath, DIR: dir, COLLECT_SECONDS: timeouts.collectSeconds });
 }

@@ -1,29 +1,8 @@
-import { digestGuard } from "./digestGuard";
-
 /**
- * Pushes a moving tag (latest, stable) of an image just pushed by digest, through the Docker daemon, which
- * verifies the registry with the CAs it trusts (`/etc/docker/certs.d`), then checks that the registry
- * stored the tag on that same digest. Inputs come in the environment: SOURCE_IMAGE (the local
- * `repo:tag`), TARGET_IMAGE (`repo:moving-tag`), IMAGE_DIGEST_REF (`repo@sha256:...`), and
- * REGISTRY_DOCKER_CONFIG (a dockerconfigjson, secret) written to a private DOCKER_CONFIG, never a command line.
+ * Pushes a moving tag (latest, stable) of an image just pushed by digest and checks that the registry
+ * stored it on that digest (lib/shell/push-tag.sh). Inputs come in the environment: SOURCE_IMAGE,
+ * TARGET_IMAGE, IMAGE_DIGEST_REF and REGISTRY_DOCKER_CONFIG (secret).
  */
-export function pushTagScript(): string {
-  return [
-    "set -eu",
-    digestGuard("tag"),
-    "work=$(mktemp -d)",
-    "trap 'rm -rf \"$work\"' EXIT",
-    '(umask 077; if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json")',
-    'DOCKER_CONFIG="$work"',
-    "export DOCKER_CONFIG",
-    'docker tag "$SOURCE_IMAGE" "$TARGET_IMAGE"',
-    'out=$(docker push "$TARGET_IMAGE")',
-    'printf "%s\\n" "$out"',
-    "pushed=$(printf \"%s\\n\" \"$out\" | sed -n 's/.*digest: \\(sha256:[a-f0-9]\\{64\\}\\).*/\\1/p' | tail -n 1)",
-    'expected="${IMAGE_DIGEST_REF#*@}"',
-    'if [ "$pushed" != "$expected" ]; then',
-    '  echo "pushed $TARGET_IMAGE as ${pushed:-an unknown digest}, but the build pushed $expected: the tag would point at another image; check that nothing else pushes to this repository" >&2',
-    "  exit 1",
-    "fi",
-  ].join("\n");
-}
+import { renderScript } from "./shellScript";
+
+export const pushTagScript = (): string => renderScript("push-tag", { DIGEST_GUARD: renderScript("digest-guard", { VERB: "tag" }) });

@@ -1,17 +1,11 @@
-import { digestGuard } from "./digestGuard";
-import type { ScanSettings } from "../config/appsSchema";
-import { caTrustLines } from "./caTrust";
-
 /**
- * The vulnerability gate, run by a local Command after the push: Trivy scans the pushed digest straight
- * from the registry (`--image-src remote`: no Docker daemon), with the push credentials in a private
- * temporary DOCKER_CONFIG (never on a command line) and the accepted findings in a temporary ignore file.
- * All severities are scanned, so the summary counts them all; findings at or above the threshold fail the
- * update, with Trivy's table (library, ID, severity, status, installed, fixed, title) on stderr. On
- * success stdout is the summary, one JSON object.
- * Inputs come in the environment: IMAGE_DIGEST_REF, SCAN_IGNORE (the ignore file), REGISTRY_DOCKER_CONFIG,
- * and REGISTRY_CA for a registry with a private CA (caTrustLines).
+ * The vulnerability gate, run by a local Command after the push (lib/shell/scan.sh). On success stdout is
+ * the summary, one JSON object. Inputs come in the environment: IMAGE_DIGEST_REF, SCAN_IGNORE (the ignore
+ * file), REGISTRY_DOCKER_CONFIG, and REGISTRY_CA for a registry with a private CA.
  */
+import type { ScanSettings } from "../config/appsSchema";
+import { renderScript } from "./shellScript";
+
 export const TRIVY_INSTALL_HINT =
   "install Trivy v0.74.0 (https://trivy.dev/latest/getting-started/installation/, or " +
   "GOEXPERIMENT=jsonv2 go install github.com/aquasecurity/trivy/cmd/trivy@v0.74.0), set images.scan.trivy to its path, " +
@@ -31,40 +25,23 @@ export function trivyIgnoreFile(ignore: ScanSettings["ignore"]): string {
 }
 
 export function scanScript(settings: ScanSettings, options: { insecureRegistry: boolean }): string {
-  const trivy = quote(settings.trivy);
-  const common = [
+  const flags = [
+    ...(options.insecureRegistry ? ["--insecure"] : []),
+    ...(settings.ignoreUnfixed ? ["--ignore-unfixed"] : []),
     ...(settings.cacheDir ? ["--cache-dir", quote(settings.cacheDir)] : []),
     ...(settings.dbRepository ? ["--db-repository", quote(settings.dbRepository)] : []),
     ...(settings.offline ? ["--skip-db-update", "--offline-scan"] : []),
-  ].join(" ");
-  const scan = [
-    trivy,
-    "image --quiet --image-src remote --scanners vuln",
-    ...(options.insecureRegistry ? ["--insecure"] : []),
-    ...(settings.ignoreUnfixed ? ["--ignore-unfixed"] : []),
-    common,
-    '--ignorefile "$work/ignore.yaml" --format json --output "$work/report.json" "$IMAGE_DIGEST_REF"',
-  ]
-    .filter(Boolean)
-    .join(" ");
-  const severity = quote(settings.severity);
-  return [
-    "set -eu",
-    `command -v ${trivy} >/dev/null 2>&1 || { echo "images.scan is enabled but trivy ("${trivy}") is not on the machine running pulumi up: ${TRIVY_INSTALL_HINT}" >&2; exit 127; }`,
-    digestGuard("scan"),
-    "work=$(mktemp -d)",
-    "trap 'rm -rf \"$work\"' EXIT",
-    "umask 077",
-    'if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json"',
-    'printf %s "$SCAN_IGNORE" > "$work/ignore.yaml"',
-    ...caTrustLines(),
-    `DOCKER_CONFIG="$work" ${scan}`,
-    `if ! ${trivy} convert --quiet --format table --table-mode detailed --severity ${severity} --exit-code 1 "$work/report.json" >&2; then`,
-    `  echo "vulnerability gate: $IMAGE_DIGEST_REF has findings of severity ${settings.severity}, listed above: upgrade the packages, or accept each in images.scan.ignore with a reason" >&2`,
-    "  exit 1",
-    "fi",
-    `${trivy} convert --quiet --format template --template ${quote(SUMMARY_TEMPLATE)} "$work/report.json"`,
-  ].join("\n");
+  ];
+  return renderScript("scan", {
+    TRIVY: quote(settings.trivy),
+    INSTALL_HINT: TRIVY_INSTALL_HINT,
+    DIGEST_GUARD: renderScript("digest-guard", { VERB: "scan" }),
+    CA_TRUST: renderScript("ca-trust"),
+    SCAN_FLAGS: flags.map((flag) => ` ${flag}`).join(""),
+    SEVERITY: quote(settings.severity),
+    SEVERITY_NAME: settings.severity,
+    SUMMARY_TEMPLATE: quote(SUMMARY_TEMPLATE),
+  });
 }
 
 export type SeverityCounts = Record<"CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNKNOWN", number>;
