@@ -1,7 +1,8 @@
 /**
  * The pipeline's shell scripts live as files in lib/shell/, so shellcheck and editors read them as shell.
  * Rendering drops a file's comment lines (`#` alone or `# …`, indented or not: they are its documentation)
- * and its last newline, and fills each `@@NAME@@` from `values` in one pass, so a value is never read as a
+ * but keeps `# shellcheck disable=…` lines, since shellcheck reads the rendered script, and drops the last
+ * newline; and fills each `@@NAME@@` from `values` in one pass, so a value is never read as a
  * placeholder. A placeholder without a value, or a value without a placeholder, is an error: a script is
  * never rendered half-filled.
  */
@@ -11,6 +12,7 @@ import * as path from "path";
 export const SHELL_DIR = path.join(__dirname, "shell");
 const PLACEHOLDER = /@@([A-Z][A-Z0-9_]*)@@/g;
 const COMMENT_LINE = /^\s*#(\s|$)/;
+const SHELLCHECK_DISABLE = /^\s*# shellcheck disable=/;
 
 const sources = new Map<string, string>();
 
@@ -19,7 +21,7 @@ export function scriptSource(name: string): string {
   let text = sources.get(name);
   if (text === undefined) {
     const file = fs.readFileSync(path.join(SHELL_DIR, `${name}.sh`), "utf8");
-    text = file.replace(/\n$/, "").split("\n").filter((line) => !COMMENT_LINE.test(line)).join("\n");
+    text = file.replace(/\n$/, "").split("\n").filter((line) => !COMMENT_LINE.test(line) || SHELLCHECK_DISABLE.test(line)).join("\n");
     sources.set(name, text);
   }
   return text;

@@ -10,7 +10,7 @@ stack="${1:-}"
 shift || true
 die() { echo "deploy: $*" >&2; exit 1; }
 
-stacks=$(ls Pulumi.*.yaml | sed 's/^Pulumi\.\(.*\)\.yaml$/\1/' | tr '\n' ' ')
+stacks=$(for file in Pulumi.*.yaml; do file=${file#Pulumi.}; printf '%s ' "${file%.yaml}"; done)
 [ -n "$stack" ] || die "name a stack: one of ${stacks% }"
 [ -f "Pulumi.$stack.yaml" ] || die "no stack file Pulumi.$stack.yaml: the stacks are ${stacks% }"
 policy_config="policy/config/$stack.json"

@@ -17,6 +17,7 @@ flags=(--stack "$stack" --non-interactive)
 
 pulumi cancel --yes "${flags[@]}" >/dev/null
 # One line per pending Kubernetes create: URN, kubectl resource (Kind.version.group), namespace, name.
+# shellcheck disable=SC2016 # JavaScript for node -e: its ${...} are its own template strings
 pending=$(pulumi stack export "${flags[@]}" | node -e '
   const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
   for (const op of d.pending_operations ?? []) {

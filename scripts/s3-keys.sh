@@ -11,6 +11,7 @@ alias="${2:-minio}"
 [ -n "$stack" ] && [ -f "Pulumi.$stack.yaml" ] || { echo "s3-keys: name a stack that has a Pulumi.<stack>.yaml here" >&2; exit 2; }
 [[ "$alias" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "s3-keys: the mc alias must be letters, digits, '_' or '-'" >&2; exit 2; }
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
+# shellcheck disable=SC2016 # JavaScript for node -e: its ${...} are its own template strings
 pulumi stack export --show-secrets --stack "$stack" --non-interactive | node -e '
   const [stack, alias] = process.argv.slice(1);
   const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;

@@ -22,6 +22,7 @@ while :; do
   sleep 5; waited=$((waited + 5))
 done
 renewer=
+# shellcheck disable=SC2329 # run by the EXIT trap below
 restore() {
   status=$?
   [ -z "$renewer" ] || kill "$renewer" 2>/dev/null || true

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The value of the `microk8s-pipeline/stack` label the program puts on each Kubernetes object (its rule is
 # lib/stackLabel.ts, and a unit test holds the two to the same answers): the stack name when it is a valid
 # label value, else `s-` and the first 40 hex digits of its SHA-256.

@@ -76,8 +76,9 @@ build_kubernetes() {
   done
   wrap kubernetes "$replaces"
   local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
-  (cd "$work/kubernetes" && go get -tool $(printf "k8s.io/kubernetes/cmd/%s@$K8S_VERSION " "${cmds[@]}") &&
-   go build -trimpath -ldflags "-s -w $ld" -o "$out/" $(printf 'k8s.io/kubernetes/cmd/%s ' "${cmds[@]}"))
+  local tools=("${cmds[@]/#/k8s.io/kubernetes/cmd/}")
+  (cd "$work/kubernetes" && go get -tool "${tools[@]/%/@$K8S_VERSION}" &&
+   go build -trimpath -ldflags "-s -w $ld" -o "$out/" "${tools[@]}")
   stamp kubernetes "$K8S_VERSION"
 }
 

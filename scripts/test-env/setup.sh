@@ -51,7 +51,8 @@ if ! "$docker_cli" info >/dev/null 2>&1; then
   "$docker_cli" info >/dev/null 2>&1 || { echo "dockerd did not start; see $state/dockerd.log" >&2; tail -20 "$state/dockerd.log" >&2; exit 1; }
 fi
 
-export PATH="$(dirname "$docker_cli"):$PATH"
+PATH="$(dirname "$docker_cli"):$PATH"
+export PATH
 
 # The e2e suite's Pulumi CLI, kubernetes provider and control plane, built from the Go module proxy and
 # kept outside the checkout (40-60 minutes on 2 cores the first time; a minute or two with Go's caches
@@ -106,6 +107,7 @@ IMAGE_CMD='["/bin/registry","serve","/etc/distribution/config.yml"]' local_image
 # for the loopback npm registry that the tests and benchmarks serve to `docker build`
 # (test/integration/npmRegistry.ts).
 mkdir -p "$state/npm"
+# shellcheck disable=SC2016 # JavaScript for node -e: its ${...} are its own template strings
 node -e 'for (const lock of ["./app/package-lock.json", "./prune/package-lock.json"]) for (const [p, v] of Object.entries(require(lock).packages)) if (p) console.log(`${p.replace(/^.*node_modules\//, "")}@${v.version}`)' | sort -u |
   while read -r spec; do
     file="$state/npm/$(echo "${spec%@*}" | sed 's/^@//; s#/#-#')-${spec##*@}.tgz"
