@@ -5,4 +5,5 @@
  */
 import { renderScript } from "./shellScript";
 
-export const pushTagScript = (): string => renderScript("push-tag", { DIGEST_GUARD: renderScript("digest-guard", { VERB: "tag" }) });
+export const pushTagScript = (): string =>
+  renderScript("push-tag", { DIGEST_GUARD: renderScript("digest-guard", { VERB: "tag" }), DOCKER_CONFIG: renderScript("docker-config") });

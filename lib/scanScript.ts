@@ -36,6 +36,7 @@ export function scanScript(settings: ScanSettings, options: { insecureRegistry: 
     TRIVY: quote(settings.trivy),
     INSTALL_HINT: TRIVY_INSTALL_HINT,
     DIGEST_GUARD: renderScript("digest-guard", { VERB: "scan" }),
+    DOCKER_CONFIG: renderScript("docker-config"),
     CA_TRUST: renderScript("ca-trust"),
     SCAN_FLAGS: flags.map((flag) => ` ${flag}`).join(""),
     SEVERITY: quote(settings.severity),

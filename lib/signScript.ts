@@ -12,6 +12,7 @@ export function signScript(options: { allowHttpRegistry: boolean }): string {
   return renderScript("sign", {
     COSIGN_MISSING,
     DIGEST_GUARD: renderScript("digest-guard", { VERB: "sign" }),
+    DOCKER_CONFIG: renderScript("docker-config"),
     CA_TRUST: renderScript("ca-trust"),
     HTTP_FLAGS: options.allowHttpRegistry ? " --allow-http-registry --allow-insecure-registry" : "",
   });

@@ -4,11 +4,7 @@
 # Inputs in the environment: SOURCE_IMAGE, TARGET_IMAGE, IMAGE_DIGEST_REF, REGISTRY_DOCKER_CONFIG (secret).
 set -eu
 @@DIGEST_GUARD@@
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(umask 077; if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json")
-DOCKER_CONFIG="$work"
-export DOCKER_CONFIG
+@@DOCKER_CONFIG@@
 docker tag "$SOURCE_IMAGE" "$TARGET_IMAGE"
 out=$(docker push "$TARGET_IMAGE")
 printf "%s\n" "$out"

@@ -6,13 +6,11 @@
 set -eu
 command -v @@TRIVY@@ >/dev/null 2>&1 || { echo "images.scan is enabled but trivy ("@@TRIVY@@") is not on the machine running pulumi up: @@INSTALL_HINT@@" >&2; exit 127; }
 @@DIGEST_GUARD@@
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+@@DOCKER_CONFIG@@
 umask 077
-if [ -n "${REGISTRY_DOCKER_CONFIG:-}" ]; then printf %s "$REGISTRY_DOCKER_CONFIG"; else echo "{}"; fi > "$work/config.json"
 printf %s "$SCAN_IGNORE" > "$work/ignore.yaml"
 @@CA_TRUST@@
-DOCKER_CONFIG="$work" @@TRIVY@@ image --quiet --image-src remote --scanners vuln@@SCAN_FLAGS@@ --ignorefile "$work/ignore.yaml" --format json --output "$work/report.json" "$IMAGE_DIGEST_REF"
+@@TRIVY@@ image --quiet --image-src remote --scanners vuln@@SCAN_FLAGS@@ --ignorefile "$work/ignore.yaml" --format json --output "$work/report.json" "$IMAGE_DIGEST_REF"
 if ! @@TRIVY@@ convert --quiet --format table --table-mode detailed --severity @@SEVERITY@@ --exit-code 1 "$work/report.json" >&2; then
   echo "vulnerability gate: $IMAGE_DIGEST_REF has findings of severity @@SEVERITY_NAME@@, listed above: upgrade the packages, or accept each in images.scan.ignore with a reason" >&2
   exit 1
