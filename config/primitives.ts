@@ -1,9 +1,10 @@
+/** Zod types the schemas share: names, quantities, resources, addresses. */
 import { z } from "zod";
 import { parse as parseImage } from "../lib/imageRef";
 import { DNS_LABEL, DOCKER_TAG, HOST_PORT, IMAGE_REF, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
-/** Zod types the schemas share: names, quantities, resources, addresses. */
+/** A DNS label (RFC 1123): namespaces, app and Kubernetes object names. */
 export const dnsLabel = z.string().regex(DNS_LABEL, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 
 /** An image reference; a `:` must be followed by a tag (`registry:` and `repo:@sha256:...` are refused). */

@@ -1,5 +1,5 @@
 import * as bcrypt from "bcryptjs";
-import { createHmac } from "crypto";
+import { createHash, createHmac } from "crypto";
 
 /** Distribution checks the hash on every authenticated request, so the cost is kept at bcrypt's usual 10. */
 export const BCRYPT_COST = 10;
@@ -16,12 +16,24 @@ export function deterministicSalt(seed: string, username: string, password: stri
   return `$2b$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(digest.subarray(0, 16), 16)}`;
 }
 
+/**
+ * Entries already hashed in this process, by a digest of their inputs: bcrypt is slow by design, and a
+ * process that runs the program again (an Automation API host, the unit tests) asks for the same entries.
+ */
+const hashedEntries = new Map<string, string>();
+
 /** One htpasswd line (`user:$2b$...`), as `htpasswd -B` writes it. */
 export function htpasswdEntry(username: string, password: string, seed: string, cost = BCRYPT_COST): string {
   if (username.length === 0 || /[:\s]/.test(username)) throw new Error("htpasswd user name must be non-empty, without ':' or spaces");
   if (password.length === 0) throw new Error("htpasswd password must not be empty");
   if (bcrypt.truncates(password)) throw new Error("htpasswd password is longer than bcrypt's 72 bytes; the rest would be ignored");
-  return `${username}:${bcrypt.hashSync(password, deterministicSalt(seed, username, password, cost))}\n`;
+  const key = createHash("sha256").update(JSON.stringify([username, password, seed, cost])).digest("hex");
+  let entry = hashedEntries.get(key);
+  if (entry === undefined) {
+    entry = `${username}:${bcrypt.hashSync(password, deterministicSalt(seed, username, password, cost))}\n`;
+    hashedEntries.set(key, entry);
+  }
+  return entry;
 }
 
 /** True when an entry of the htpasswd `file` (for `username`, when given) accepts `password`, as the registry checks it. */

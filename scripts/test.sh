@@ -71,9 +71,10 @@ case "$layer" in
     npx tsc -p tsconfig.build.json
     npx jest --json --outputFile="$results" "$@" || status=$?
     ;;
-  unit) npx tsc --noEmit -p . && npx jest --selectProjects unit --json --outputFile="$results" "$@" || status=$? ;;
-  integration) npx tsc -p tsconfig.build.json && npx jest --selectProjects integration --json --outputFile="$results" "$@" || status=$? ;;
-  e2e) npx jest --selectProjects e2e --runInBand --json --outputFile="$results" "$@" || status=$? ;;
+  # Alone, the unit layer uses every core (Jest's default leaves one free); beside the services it does not.
+  unit) npx tsc --noEmit -p . && npx jest --selectProjects unit --maxWorkers="$(nproc)" --json --outputFile="$results" "$@" || status=$? ;;
+  integration) npx tsc --noEmit -p . && npx tsc -p tsconfig.build.json && npx jest --selectProjects integration --json --outputFile="$results" "$@" || status=$? ;;
+  e2e) npx tsc --noEmit -p . && npx jest --selectProjects e2e --runInBand --json --outputFile="$results" "$@" || status=$? ;;
 esac
 [ -s "$results" ] || die "Jest wrote no results (exit $status)"
 # The plain closing line, from Jest's own counts.

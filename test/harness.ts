@@ -125,7 +125,44 @@ function recordRegistrations(settings: MonitorSettings, into: Map<string, Regist
   };
 }
 
-/** Loads the program afresh under mocks and resolves its exports. Rejects when the program throws. */
+interface LoadedProgram {
+  pulumi: typeof import("@pulumi/pulumi");
+  settings: { waitForRPCs(): Promise<void> };
+  program: () => Promise<Record<string, unknown>>;
+}
+let loaded: LoadedProgram | undefined;
+
+/**
+ * The SDKs and the program, loaded once per test file: the program is a function that reads its config
+ * when called, so each evaluation sets config and mocks afresh and calls it again. Loading
+ * @pulumi/kubernetes once per evaluation cost about a second each.
+ */
+function loadedProgram(): LoadedProgram {
+  if (!loaded) {
+    memoizeGitReads();
+    loaded = { pulumi: require("@pulumi/pulumi"), settings: require("@pulumi/pulumi/runtime/settings"), program: require("../index") };
+  }
+  return loaded;
+}
+
+/**
+ * The program reads git for each app's build inputs (three git processes). No test changes this checkout,
+ * so within a test file each answer is read once; a failure is never kept, and test/unit/tags.test.ts
+ * reads git for real on repositories it changes.
+ */
+function memoizeGitReads(): void {
+  const git = require("../lib/git") as typeof import("../lib/git");
+  const read = git.readGitInfo;
+  const answers = new Map<string, ReturnType<typeof read>>();
+  jest.spyOn(git, "readGitInfo").mockImplementation((context, dockerfile) => {
+    const key = JSON.stringify([context, dockerfile]);
+    let answer = answers.get(key);
+    if (!answer) answers.set(key, (answer = read(context, dockerfile)));
+    return { ...answer };
+  });
+}
+
+/** Runs the program under mocks with the stack's config and resolves its exports. Rejects when the program throws. */
 export async function evaluate(stack: string, options: EvaluateOptions = {}): Promise<Evaluation> {
   const values = { ...stackConfig(stack), ...(options.overrides ?? {}) };
   for (const key of options.unset ?? []) delete values[key];
@@ -138,38 +175,50 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
 
   const resources: Recorded[] = [];
   const registrations = new Map<string, Registration>();
-  let program: () => Promise<Record<string, unknown>> = async () => ({});
-  let pulumi: typeof import("@pulumi/pulumi") | undefined;
-  let settings: { waitForRPCs(): Promise<void> } | undefined;
-  jest.isolateModules(() => {
-    pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    settings = require("@pulumi/pulumi/runtime/settings");
-    pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`));
-    pulumi.runtime.setMocks(
-      {
-        newResource: ({ type, name, inputs, custom }) => {
-          if (type === STACK_REFERENCE) return { id: inputs.name, state: { name: inputs.name, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
-          if (!KNOWN_PREFIXES.some((p) => type.startsWith(p))) throw new Error(`unmocked resource type ${type} (${name})`);
-          const secretPaths: string[] = [];
-          const plain = unwrapSecrets(inputs, "", secretPaths);
-          resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths, dependsOn: [], options: {} });
-          inputs = plain;
-          const extra = options.outputsFor?.(type, name, inputs) ?? {};
-          return { id: `${name}-id`, state: { ...mockState(type, name, inputs, secretValues), ...extra } };
-        },
-        call: ({ token }) => {
-          throw new Error(`unmocked invoke ${token}`);
-        },
+  const { pulumi, settings, program } = loadedProgram();
+  pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`));
+  pulumi.runtime.setMocks(
+    {
+      newResource: ({ type, name, inputs, custom }) => {
+        if (type === STACK_REFERENCE) return { id: inputs.name, state: { name: inputs.name, outputs: options.previousOutputs ?? {}, secretOutputNames: [] } };
+        if (!KNOWN_PREFIXES.some((p) => type.startsWith(p))) throw new Error(`unmocked resource type ${type} (${name})`);
+        const secretPaths: string[] = [];
+        const plain = unwrapSecrets(inputs, "", secretPaths);
+        resources.push({ type, name, custom: custom ?? true, inputs: plain, secretPaths, dependsOn: [], options: {} });
+        inputs = plain;
+        const extra = options.outputsFor?.(type, name, inputs) ?? {};
+        return { id: `${name}-id`, state: { ...mockState(type, name, inputs, secretValues), ...extra } };
       },
-      PROJECT,
-      stack,
-      false,
-      "organization",
-    );
-    recordRegistrations(settings as unknown as MonitorSettings, registrations);
-    program = require("../index");
-  });
-  if (!pulumi || !settings) throw new Error("program did not load");
+      call: ({ token }) => {
+        throw new Error(`unmocked invoke ${token}`);
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+    "organization",
+  );
+  recordRegistrations(settings as unknown as MonitorSettings, registrations);
+  // The SDK records a stack trace on each of its promises, and Jest maps each of its 100 frames through
+  // source maps: most of an evaluation's time. None while the program runs.
+  // An error the program throws keeps its message; EVALUATE_STACK_TRACE_LIMIT=100 gives its stack back.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Number(process.env.EVALUATE_STACK_TRACE_LIMIT ?? 0);
+  try {
+    return await evaluated(pulumi, settings, program, resources, registrations, secretValues);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function evaluated(
+  pulumi: LoadedProgram["pulumi"],
+  settings: LoadedProgram["settings"],
+  program: LoadedProgram["program"],
+  resources: Recorded[],
+  registrations: Map<string, Registration>,
+  secretValues: string[],
+): Promise<Evaluation> {
   const exported = await program();
   const outputs: Record<string, unknown> = {};
   const secretOutputs = new Set<string>();

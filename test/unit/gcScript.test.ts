@@ -5,7 +5,8 @@ import * as path from "path";
 import { GC_TIMEOUTS, gcCollectScript, gcGuardScript, gcWindowScript } from "../../lib/gcScript";
 
 // A renewal period longer than any test: the lease is taken once, and the calls stay deterministic.
-const TIMEOUTS = { ...GC_TIMEOUTS, rolloutSeconds: 300, collectSeconds: 6, renewSeconds: 600 };
+// The polling waits are shortened by the stub `sleep` (stub() below), so the budgets count iterations.
+const TIMEOUTS = { ...GC_TIMEOUTS, rolloutSeconds: 300, collectSeconds: 60, renewSeconds: 600 };
 
 const sh = (script: string, env: Record<string, string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -45,6 +46,9 @@ function stub(failOn = "", files: Record<string, string> = {}): Stub {
       { mode: 0o755 },
     );
   }
+  // The scripts poll every 2 s (5 s for the turn): here a tenth of a second. A wait longer than any test
+  // (the lease renewal's) is kept as asked, so the lease is still taken once.
+  fs.writeFileSync(path.join(bin, "sleep"), '#!/bin/sh\ncase "$1" in [0-9] | [0-9][0-9]) exec /bin/sleep 0.1 ;; esac\nexec /bin/sleep "$@"\n', { mode: 0o755 });
   return {
     env: { PATH: `${bin}:/usr/bin:/bin`, FAIL_ON: failOn, JOB_NAME: "registry-managed-1a2b3c-gc-29000100" },
     dir,
@@ -84,7 +88,7 @@ describe("the GC window and its collector", () => {
   });
 
   test("the collector waits until the last read-write pod has stopped, not only for the rollout", async () => {
-    const run = await runWindow(undefined, { terminating: "2\n1\n1\n0\n" }, { ...TIMEOUTS, collectSeconds: 30 });
+    const run = await runWindow(undefined, { terminating: "2\n1\n1\n0\n" }, TIMEOUTS);
     expect([run.window.code, run.collector.code]).toEqual([0, 0]);
     expect(run.calls.slice(0, 9)).toEqual([turn, lease, readOnlyOn, rollout, terminating, terminating, terminating, terminating, collect]);
     expect(run.window.stdout).toContain("waiting for 2 read-write registry pod(s) to stop\nwaiting for 1 read-write registry pod(s) to stop\nregistry is read-only");
