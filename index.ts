@@ -35,7 +35,7 @@ export = async () => {
         namespace: namespaces[app.namespace],
         appSecret: secrets.appSecret,
         sign: secrets.signing,
-        scan: config.scan,
+        scan: config.scan.enabled ? config.scan : undefined,
       }, labelled),
   );
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSettings, ScanSettings } from "../config/appsSchema";
+import type { AppSettings } from "../config/appsSchema";
+import type { ScanGate } from "../lib/scanScript";
 import type { PipelineSecrets } from "../config/load";
 import { AppBuildPlan, pullPolicyFor } from "../lib/appBuildPlan";
 import { secretKeyFor } from "../lib/appEnv";
@@ -23,7 +24,7 @@ export interface AppDeploymentArgs {
   /** The cosign key and its password: sign the pushed digest before the workload runs it. */
   sign?: { privateKey: pulumi.Input<string>; password: pulumi.Input<string> };
   /** The vulnerability gate, when images.scan is on: the workload waits for it, and a finding stops the update. */
-  scan?: ScanSettings;
+  scan?: ScanGate;
 }
 
 /** BUILD -> TAG -> PUSH -> RUN for one app: its image (unless prebuilt), then its workload pinned by digest. */
@@ -79,7 +80,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         );
         gates.push(signature.signed);
       }
-      if (args.scan?.enabled) {
+      if (args.scan) {
         const scan = new ImageScan(
           `${name}-scan`,
           { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, registryCa: args.registry.ca, settings: args.scan },

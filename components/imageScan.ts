@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ScanSettings } from "../config/appsSchema";
-import { parseScanSummary, scanScript, SeverityCounts, trivyIgnoreFile } from "../lib/scanScript";
+import { parseScanSummary, ScanGate, scanScript, SeverityCounts, trivyIgnoreFile } from "../lib/scanScript";
 import { shellCommand } from "../lib/shellCommand";
 
 export interface ImageScanArgs {
@@ -13,7 +12,7 @@ export interface ImageScanArgs {
   /** The registry's private CA (PEM), which Trivy then verifies it against. */
   registryCa?: pulumi.Input<string>;
   /** Threshold, accepted findings, and where Trivy and its database are. */
-  settings: ScanSettings;
+  settings: ScanGate;
 }
 
 /**

@@ -1,10 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GcSettings } from "../config/registrySchema";
 import { gcAccountsCondition, gcAdmissionValidations } from "../lib/gcAdmission";
 import { GC_WINDOW_DIR, gcCollectScript, gcGuardScript, gcWindowScript, JOB_NAME_ENV } from "../lib/gcScript";
 import { MAINTAINS_LABEL } from "../prune/turn";
-import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { API_TOKEN_DIR, apiTokenVolume, ContainerResources, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 
 /**
@@ -14,7 +13,7 @@ import type { collectorSpec, sameNodeAs } from "./managedRegistry/podSpec";
 const GUARD_SCHEDULE = "*/5 * * * *";
 
 /** A kubectl container running `script` with the token mounted; kubectl keeps a discovery cache under $HOME on a read-only root. */
-function kubectlContainer(name: string, script: pulumi.Input<string>, settings: GcSettings, extraMounts: { name: string; mountPath: string }[] = [], extraEnv: k8s.types.input.core.v1.EnvVar[] = []) {
+function kubectlContainer(name: string, script: pulumi.Input<string>, settings: RegistryGcSettings, extraMounts: { name: string; mountPath: string }[] = [], extraEnv: k8s.types.input.core.v1.EnvVar[] = []) {
   return {
     name,
     image: settings.kubectlImage,
@@ -25,6 +24,14 @@ function kubectlContainer(name: string, script: pulumi.Input<string>, settings: 
     resources: settings.resources,
     securityContext: containerSecurityContext(true),
   };
+}
+
+/** What the GC window is given of registry.gc. */
+export interface RegistryGcSettings {
+  schedule: string;
+  /** The image of the window and the guard: kubectl, pinned by digest in prod. */
+  kubectlImage: string;
+  resources: ContainerResources;
 }
 
 export interface RegistryGcArgs {
@@ -42,7 +49,7 @@ export interface RegistryGcArgs {
    * The schedule (cron, in the cluster's time zone: pick a quiet hour, pushes fail during the window), the
    * window's image (any with a shell and kubectl) and its resources.
    */
-  settings: GcSettings;
+  settings: RegistryGcSettings;
 }
 
 /**

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { RetentionSettings } from "../config/registrySchema";
-import { API_TOKEN_DIR, apiTokenVolume, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
-import { pruneNodeOptions, RETENTION_CA_DIR, RetentionTarget, retentionArgs, TURN_ENV } from "../lib/retentionArgs";
+import { API_TOKEN_DIR, apiTokenVolume, ContainerResources, containerSecurityContext, maintenanceCronJobSpec, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { pruneNodeOptions, RETENTION_CA_DIR, RetentionPolicy, RetentionTarget, retentionArgs, TURN_ENV } from "../lib/retentionArgs";
 import { MAINTAINS_LABEL } from "../prune/turn";
 
 /** The kinds in-use protection lists in every namespace (prune/cluster.ts), by API group. */
@@ -15,13 +14,19 @@ export const IN_USE_RULES = [
 const PRUNE_UID = 1000;
 const PASSWORD_KEY = "password";
 
+/** What the retention CronJob is given of registry.retention. */
+export interface RegistryRetentionSettings extends RetentionPolicy {
+  schedule: string;
+  resources: ContainerResources;
+}
+
 export interface RegistryRetentionArgs {
   namespace: pulumi.Input<string>;
   /** The registry Deployment: its name labels the Jobs, so retention and GC take turns (prune/turn.ts). */
   deploymentName: pulumi.Input<string>;
   /** registry-prune's image, by digest, in the registry it prunes. */
   image: pulumi.Input<string>;
-  settings: RetentionSettings;
+  settings: RegistryRetentionSettings;
   target: RetentionTarget;
   /** The push user's password (a Pulumi secret): Distribution's htpasswd has no per-user rights, and prune deletes. */
   password?: pulumi.Input<string>;

@@ -1,11 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { UiSettings } from "../config/registrySchema";
-import { containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
+import { ContainerResources, containerSecurityContext, httpProbe, podSecurityContext, standardLabels } from "../lib/k8sSpec";
 
 /** nginx in joxit/docker-registry-ui listens on 80 as root, on NGINX_LISTEN_PORT as non-root. */
 export const UI_PORT = 8080;
 const NGINX_UID = 101;
+
+/** What the UI is given of registry.ui. */
+export interface RegistryUiSettings {
+  image: string;
+  title: string;
+  /** Offer deleting images from the UI (the registry must allow deletes). */
+  deleteImages: boolean;
+  resources: ContainerResources;
+}
 
 export interface RegistryUiArgs {
   namespace: pulumi.Input<string>;
@@ -14,7 +22,7 @@ export interface RegistryUiArgs {
   /** Tells the UI the registry uses basic auth, which halves its requests. */
   registrySecured: boolean;
   /** Image, title, resources, and deleteImages (off unless the team wants the UI to be a delete tool). */
-  settings: UiSettings;
+  settings: RegistryUiSettings;
 }
 
 /** joxit/docker-registry-ui as a Deployment + ClusterIP Service in front of the registry. */

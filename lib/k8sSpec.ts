@@ -3,6 +3,12 @@ import type { Input } from "@pulumi/pulumi";
 
 export const PART_OF = "microk8s-pipeline";
 
+/** A container's requests and limits, as config validates them (config/primitives.ts's ResourceSettings). */
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
 /** What every object of this program carries: which system it belongs to and what manages it. */
 export function managedLabels(): Record<string, string> {
   return { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" };

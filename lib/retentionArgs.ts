@@ -1,10 +1,16 @@
-import type { RetentionSettings } from "../config/registrySchema";
 import { parseBytes } from "./quantity";
 
 /** Where the retention pod mounts the registry's CA (with TLS on). */
 export const RETENTION_CA_DIR = "/etc/registry-ca";
 /** The pod's namespace and Job name, from the downward API: the kubelet expands them in the args. */
 export const TURN_ENV = { namespace: "POD_NAMESPACE", job: "JOB_NAME" } as const;
+
+/** What registry-prune keeps (registry.retention's keep, protect and protectDigests). */
+export interface RetentionPolicy {
+  keep: number;
+  protect: string[];
+  protectDigests: string[];
+}
 
 export interface RetentionTarget {
   /** The registry Service's in-cluster name and namespace, and its port. */
@@ -32,7 +38,7 @@ export const retentionRegistryUrl = (t: RetentionTarget) => `${t.tls ? "https" :
  * the cluster's image references may give this registry), its turn among the registry's maintenance Jobs,
  * and --yes. The password comes from REGISTRY_PASSWORD (a secretKeyRef), never an argument.
  */
-export function retentionArgs(s: Pick<RetentionSettings, "keep" | "protect" | "protectDigests">, t: RetentionTarget): string[] {
+export function retentionArgs(s: RetentionPolicy, t: RetentionTarget): string[] {
   const url = retentionRegistryUrl(t);
   const own = new URL(url).host;
   return [

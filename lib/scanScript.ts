@@ -3,8 +3,21 @@
  * the summary, one JSON object. Inputs come in the environment: IMAGE_DIGEST_REF, SCAN_IGNORE (the ignore
  * file), REGISTRY_DOCKER_CONFIG, and REGISTRY_CA for a registry with a private CA.
  */
-import type { ScanSettings } from "../config/appsSchema";
 import { renderScript } from "./shellScript";
+
+/** What the gate is told of images.scan (config/appsSchema.ts's ScanSettings has this shape). */
+export interface ScanGate {
+  /** The trivy binary. */
+  trivy: string;
+  /** Trivy's severity list: findings at these levels fail the gate. */
+  severity: string;
+  ignoreUnfixed: boolean;
+  /** Accepted findings, each with its reviewer's reason. */
+  ignore: { id: string; reason: string }[];
+  cacheDir?: string;
+  dbRepository?: string;
+  offline: boolean;
+}
 
 export const TRIVY_INSTALL_HINT =
   "install Trivy v0.74.0 (https://trivy.dev/latest/getting-started/installation/, or " +
@@ -20,11 +33,11 @@ const SUMMARY_TEMPLATE =
 const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** Trivy's YAML ignore file, written as JSON (valid YAML): each accepted finding with its reason. */
-export function trivyIgnoreFile(ignore: ScanSettings["ignore"]): string {
+export function trivyIgnoreFile(ignore: ScanGate["ignore"]): string {
   return JSON.stringify({ vulnerabilities: ignore.map(({ id, reason }) => ({ id, statement: reason })) });
 }
 
-export function scanScript(settings: ScanSettings, options: { insecureRegistry: boolean }): string {
+export function scanScript(settings: ScanGate, options: { insecureRegistry: boolean }): string {
   const flags = [
     ...(options.insecureRegistry ? ["--insecure"] : []),
     ...(settings.ignoreUnfixed ? ["--ignore-unfixed"] : []),
