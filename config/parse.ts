@@ -5,6 +5,7 @@ import { AppSettings, appsSchema, imagesSchema, ScanSettings, tagStrategySchema 
 import * as semver from "semver";
 import { isDigestPinned } from "../lib/imageRef";
 import { defaultMode, modeOf, registryKeyHint, registrySchema, RegistrySettings } from "../modes";
+import { TLS_SECRET_KEYS } from "../modes/shared";
 import { ENVIRONMENTS, PROJECT, type Environment } from "./project";
 
 export { ENVIRONMENTS, PROJECT, type Environment };
@@ -26,6 +27,26 @@ export interface PipelineConfig {
 
 /** Raw stack values by key (without the project prefix), as Pulumi config holds them. */
 export type RawConfig = Record<string, unknown>;
+
+export const OBJECT_KEYS = ["registry", "apps", "images"] as const;
+export const STRING_KEYS = ["environment", "tagStrategy"] as const;
+export const SECRET_KEYS = ["registryPassword", "registryPullPassword", "s3AccessKey", "s3SecretKey", ...TLS_SECRET_KEYS, "sshPrivateKey", "cosignPrivateKey", "cosignPassword"] as const;
+/** The secret keys and `appSecrets` (an object of secret values). */
+export const SECRET_CONFIG_KEYS: readonly string[] = [...SECRET_KEYS, "appSecrets"];
+const KNOWN_KEYS: readonly string[] = [...OBJECT_KEYS, ...STRING_KEYS, ...SECRET_CONFIG_KEYS];
+
+/** What config/read.ts read of the stack, and all that validation looks at. */
+export interface StackRead {
+  stack: string;
+  /** The non-secret values by key, as Pulumi config holds them. */
+  raw: RawConfig;
+  /** Every key of the project's namespace, known or not. */
+  keys: string[];
+  /** The secret keys' values as the engine gave them (undefined when unset). */
+  secretValues: Record<string, string | undefined>;
+  /** The secret keys set with `pulumi config set --secret`. */
+  storedAsSecret: Set<string>;
+}
 
 const environmentSchema = z.enum(ENVIRONMENTS, { error: `must be one of: ${ENVIRONMENTS.join(", ")}` });
 
@@ -131,3 +152,82 @@ function versionRules(apps: AppSettings[], strategy: TagStrategy): string[] {
   );
 }
 
+
+/**
+ * The second phase: the whole config checked, with nothing read and nothing built. Throws the parse's
+ * ConfigError (with any unknown keys first); otherwise returns the config and the problems of the rules
+ * that look at the secrets' presence, for loadConfig to list with the build plans' own.
+ */
+export function validateStack(read: StackRead): { config: PipelineConfig; problems: string[] } {
+  const unknown = unknownKeyProblems(read.keys);
+  let config: PipelineConfig;
+  try {
+    config = parseConfig(read.stack, read.raw);
+  } catch (error) {
+    if (error instanceof ConfigError && unknown.length > 0) throw new ConfigError(read.stack, [...unknown, ...error.problems]);
+    throw error;
+  }
+  return { config, problems: [...unknown, ...plaintextSecretProblems(read), ...secretProblems(config, read)] };
+}
+
+/** Every key of the project's namespace must be known, so a typo (`regsitry`) is refused, not ignored. */
+function unknownKeyProblems(keys: string[]): string[] {
+  return keys
+    .filter((key) => !KNOWN_KEYS.includes(key))
+    .map((key) => `${PROJECT}:${key}: unknown key; the keys are ${KNOWN_KEYS.join(", ")} (check the spelling against the README's config reference)`);
+}
+
+/** Secret config written in plaintext (set without --secret) is refused: it sits readable in Pulumi.<stack>.yaml. */
+function plaintextSecretProblems(read: StackRead): string[] {
+  const how: Record<string, string> = {
+    sshPrivateKey: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519",
+    cosignPrivateKey: "pulumi config set --secret cosignPrivateKey < cosign.key",
+    registryTlsCertificate: "pulumi config set --secret registryTlsCertificate < tls.crt",
+    registryTlsKey: "pulumi config set --secret registryTlsKey < tls.key",
+    registryTlsCa: "pulumi config set --secret registryTlsCa < ca.crt",
+    appSecrets: "pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE (for each value)",
+  };
+  return SECRET_CONFIG_KEYS.filter((key) => read.secretValues[key] !== undefined && !read.storedAsSecret.has(key)).map(
+    (key) => `${PROJECT}:${key} = (hidden): is stored unencrypted in the stack file; remove it (pulumi config rm ${key}) and set it again with: ${how[key] ?? `pulumi config set --secret ${key} ...`}`,
+  );
+}
+
+/** Which app secrets are set (apps, then names); a message when appSecrets is not such an object. */
+export function presentAppSecrets(read: Pick<StackRead, "secretValues">): Record<string, Record<string, unknown>> | string {
+  const raw = read.secretValues.appSecrets;
+  if (raw === undefined) return {};
+  try {
+    const parsed = JSON.parse(raw);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // reported below
+  }
+  return `${PROJECT}:appSecrets: must be an object of apps and names; set values with pulumi config set --secret --path 'appSecrets.<app>.<NAME>' VALUE`;
+}
+
+/** Rules that need the secret config's presence (never its values, but for bcrypt's length limit). */
+function secretProblems(config: PipelineConfig, read: StackRead): string[] {
+  const raw = (key: string) => read.secretValues[key];
+  const has = (key: string) => raw(key) !== undefined;
+  const problems = [...modeOf(config.registry).secretRules(config.registry, { has, raw })];
+  if (config.sign && (!has("cosignPrivateKey") || !has("cosignPassword"))) {
+    problems.push(
+      `${PROJECT}:cosignPrivateKey / cosignPassword = (not set): required when images.sign.enabled is true; ` +
+        "make a key pair with cosign generate-key-pair, then pulumi config set --secret cosignPrivateKey < cosign.key " +
+        "and pulumi config set --secret cosignPassword <its password>",
+    );
+  }
+  const present = presentAppSecrets(read);
+  if (typeof present === "string") return [...problems, present];
+  for (const [app, names] of Object.entries(present)) {
+    const settings = config.apps.find((a) => a.name === app);
+    if (!settings) {
+      problems.push(`${PROJECT}:appSecrets.${app}: no app is named ${app}; the apps are ${config.apps.map((a) => a.name).join(", ") || "(none)"}`);
+      continue;
+    }
+    for (const name of Object.keys(names ?? {}).filter((n) => !settings.secretEnv.includes(n))) {
+      problems.push(`${PROJECT}:appSecrets.${app}.${name}: ${app} has no secretEnv ${name}; its secretEnv is ${settings.secretEnv.join(", ") || "(empty)"}`);
+    }
+  }
+  return problems;
+}

@@ -3,7 +3,7 @@ import * as path from "path";
 import YAML from "yaml";
 import { RunError } from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
-import { parseConfig } from "../../config/parse";
+import { parseConfig, validateStack } from "../../config/parse";
 
 const PINNED = `registry:2.8.3@sha256:${"a".repeat(64)}`;
 const prodS3 = { type: "s3", bucket: "registry", regionEndpoint: "http://minio.example.invalid:9000" };
@@ -123,5 +123,37 @@ describe("parseConfig rejects bad values, naming stack, key, value and what is a
   test("every problem is reported at once", () => {
     const problems = problemsOf("prod", { environment: "prod", registry: { image: PINNED, replicas: 2, nodePort: 1, auth: { username: "" } } });
     expect(problems).toHaveLength(3);
+  });
+});
+
+describe("validateStack: the rules over what was read, without Pulumi", () => {
+  const read = (over: Partial<Parameters<typeof validateStack>[0]> = {}) => ({
+    stack: "dev",
+    raw: { environment: "dev", apps: [] },
+    keys: ["environment", "apps"],
+    secretValues: {},
+    storedAsSecret: new Set<string>(),
+    ...over,
+  });
+
+  test("a clean read has no problem", () => {
+    expect(validateStack(read()).problems).toEqual([]);
+  });
+
+  test("an unknown key, a secret stored in plaintext and an app secret of no app are each one line, in that order", () => {
+    const { problems } = validateStack(
+      read({ keys: ["environment", "apps", "regsitry", "registryPassword", "appSecrets"], secretValues: { registryPassword: "pw", appSecrets: '{"web":{"API_KEY":"x"}}' }, storedAsSecret: new Set(["appSecrets"]) }),
+    );
+    expect(problems.map((p) => p.split(":").slice(0, 2).join(":").split(" ")[0])).toEqual([
+      "microk8s-pipeline:regsitry",
+      "microk8s-pipeline:registryPassword",
+      "microk8s-pipeline:appSecrets.web",
+    ]);
+  });
+
+  test("a parse failure lists the unknown keys before its own problems", () => {
+    expect(() => validateStack(read({ raw: { environment: "staging" }, keys: ["environment", "regsitry"] }))).toThrow(
+      expect.objectContaining({ problems: [expect.stringContaining("microk8s-pipeline:regsitry: unknown key"), expect.stringContaining("microk8s-pipeline:environment")] }),
+    );
   });
 });
