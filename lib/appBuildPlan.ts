@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GitInfo, readGitInfo } from "./git";
 import { isDigestPinned } from "./imageRef";
+import { isWithin } from "./paths";
 import { primaryTag, TagStrategy } from "./tags";
 
 /** What the plan reads of an app's validated settings (config's AppSettings has this shape). */
@@ -35,11 +36,6 @@ export interface BuildPlanInputs {
   projectDir: string;
 }
 
-const inside = (file: string, dir: string) => {
-  const rel = path.relative(dir, file);
-  return !rel.startsWith("..") && !path.isAbsolute(rel);
-};
-
 /**
  * The build plan of an app built from source. Throws a BuildPlanError naming the app's key at fault
  * (`build.context`, `build.dockerfile`), so config validation reports it before any resource exists.
@@ -50,9 +46,9 @@ export function planAppBuild(app: BuildableApp, inputs: BuildPlanInputs): AppBui
   if (!build) throw new BuildPlanError("build", "the app has no build (it deploys a prebuilt image)");
   const context = path.resolve(inputs.projectDir, build.context);
   const dockerfile = path.resolve(inputs.projectDir, build.dockerfile ?? path.join(build.context, "Dockerfile"));
-  if (!inside(context, inputs.projectDir)) throw new BuildPlanError("build.context", `is outside the project (${inputs.projectDir}); keep build contexts in the repository`);
+  if (!isWithin(context, inputs.projectDir)) throw new BuildPlanError("build.context", `is outside the project (${inputs.projectDir}); keep build contexts in the repository`);
   if (!fs.statSync(context, { throwIfNoEntry: false })?.isDirectory()) throw new BuildPlanError("build.context", `no folder ${context}`);
-  if (!inside(dockerfile, inputs.projectDir)) throw new BuildPlanError("build.dockerfile", `is outside the project (${inputs.projectDir})`);
+  if (!isWithin(dockerfile, inputs.projectDir)) throw new BuildPlanError("build.dockerfile", `is outside the project (${inputs.projectDir})`);
   if (!fs.statSync(dockerfile, { throwIfNoEntry: false })?.isFile()) throw new BuildPlanError("build.dockerfile", `no file ${dockerfile}`);
 
   let git: GitInfo | undefined;

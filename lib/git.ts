@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
+import { isWithin } from "./paths";
 
 /** What the tag strategies need from the checkout that holds the build context. */
 export interface GitInfo {
@@ -20,7 +21,7 @@ const git = (dir: string, args: string[]) => execFileSync("git", ["-C", dir, ...
  * not in a checkout or no commit touched it.
  */
 export function readGitInfo(context: string, dockerfile?: string): GitInfo {
-  const inputs = [context, ...(dockerfile && !isInside(dockerfile, context) ? [dockerfile] : [])];
+  const inputs = [context, ...(dockerfile && !isWithin(dockerfile, context) ? [dockerfile] : [])];
   try {
     const top = git(context, ["rev-parse", "--show-toplevel"]);
     const pathspecs = ["--", ...inputs.map((p) => path.relative(top, p) || ".")];
@@ -37,7 +38,3 @@ export function readGitInfo(context: string, dockerfile?: string): GitInfo {
   }
 }
 
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
-}
