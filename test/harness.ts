@@ -6,7 +6,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { autoName, hexOf, Recorded } from "./recorded";
+import { autoName, hexOf, isWireSecret, Recorded } from "./recorded";
 
 export { autoName, k8sName, TYPES } from "./recorded";
 export type { Recorded } from "./recorded";
@@ -14,14 +14,11 @@ export type { Recorded } from "./recorded";
 export const ROOT = path.resolve(__dirname, "..");
 export const PROJECT = "microk8s-pipeline";
 
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
 /** Replaces each secret wrapper with its value and notes where it was. */
 function unwrapSecrets(value: any, path: string, secretPaths: string[]): any {
   if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
   if (value === null || typeof value !== "object") return value;
-  if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+  if (isWireSecret(value)) {
     secretPaths.push(path);
     return unwrapSecrets(value.value, path, []);
   }

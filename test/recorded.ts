@@ -18,6 +18,12 @@ export interface Recorded {
   options: { retainOnDelete?: boolean; deleteBeforeReplace?: boolean; protect?: boolean };
 }
 
+/** The engine's wire form of a secret value: `{ [WIRE_SECRET_KEY]: WIRE_SECRET_SIG, value }`. */
+export const WIRE_SECRET_KEY = "4dabf18193072939515e22adb298388d";
+export const WIRE_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const wireSecret = (value: unknown) => ({ [WIRE_SECRET_KEY]: WIRE_SECRET_SIG, value });
+export const isWireSecret = (value: any): value is { value: unknown } => typeof value === "object" && value !== null && value[WIRE_SECRET_KEY] === WIRE_SECRET_SIG;
+
 export const hexOf = (text: string, length: number) => createHash("sha256").update(text).digest("hex").slice(0, length);
 
 /** The name the mocks give an auto-named Kubernetes object, as the provider adds a random suffix. */

@@ -7,18 +7,15 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
+import { isWireSecret, wireSecret } from "../../recorded";
 
-/** The engine's marker for a secret value: `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }`. */
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 export type Props = Record<string, any>;
 
-export const secret = (value: unknown) => ({ [SIG]: SECRET_SIG, value });
-const isSecret = (value: any) => typeof value === "object" && value !== null && value[SIG] === SECRET_SIG;
+export const secret = wireSecret;
 
 /** The value with every secret wrapper removed (the real providers see plain values too). */
 export function reveal<T = any>(value: any): T {
-  if (isSecret(value)) return reveal(value.value);
+  if (isWireSecret(value)) return reveal(value.value);
   if (Array.isArray(value)) return value.map(reveal) as T;
   if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)])) as T;
   return value;
