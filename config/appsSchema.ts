@@ -3,7 +3,7 @@ import { DOCKER_TAG } from "../lib/patterns";
 import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
 import { TAG_STRATEGIES } from "../lib/tags";
 import { secretKeyFor } from "../lib/appEnv";
-import { buildNetwork, buildPlatform, dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, resourcesSchema, urlPath } from "./primitives";
+import { buildNetwork, buildPlatform, dnsLabel, imageReference, labelValue, namespaceName, nonEmpty, portNumber, resourcesSchema, urlPath } from "./primitives";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
 /** The tags cosign and other OCI tools write beside an image (`sha256-<hex>.sig`): registry-prune keeps them with their image. */
@@ -58,11 +58,11 @@ const appSchema = z
     /** Overrides the strategy's primary tag, for example to redeploy a previous build. */
     tag: tag.optional(),
     replicas: z.number().int().min(0).max(50).default(2),
-    port: z.number({ error: "must be a port number" }).int().min(1, { error: "must be a port in 1-65535" }).max(65535, { error: "must be a port in 1-65535" }).default(8080),
+    port: portNumber.default(8080),
     probes: z
       .strictObject({
         /** Defaults to the app's port. */
-        port: z.number().int().min(1).max(65535).optional(),
+        port: portNumber.optional(),
         liveness: probe("/health", 30, 10),
         readiness: probe("/ready", 5, 5),
       })
@@ -71,7 +71,7 @@ const appSchema = z
     service: z
       .strictObject({
         type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"], { error: "must be one of: ClusterIP, NodePort, LoadBalancer" }).default("ClusterIP"),
-        port: z.number().int().min(1).max(65535).default(80),
+        port: portNumber.default(80),
         /**
          * Exposing on purpose: a NodePort or LoadBalancer opens the app outside the cluster, so it carries
          * the `microk8s-pipeline/expose` annotation the service-exposure policy looks for, and prod

@@ -4,6 +4,9 @@ import { parse as parseImage } from "../lib/imageRef";
 import { DNS_LABEL, DOCKER_TAG, HOST_PORT, IMAGE_REF, LABEL_VALUE_CHARS } from "../lib/patterns";
 import { BYTES_ALLOWED, CPU_ALLOWED, parseBytes, parseMillicores } from "../lib/quantity";
 
+/** A TCP port: an app's, its probes', its Service's, an SSH host's. */
+export const portNumber = z.number({ error: "must be a port number" }).int().min(1, { error: "must be a port in 1-65535" }).max(65535, { error: "must be a port in 1-65535" });
+
 /** A DNS label (RFC 1123): namespaces, app and Kubernetes object names. */
 export const dnsLabel = z.string().regex(DNS_LABEL, { error: "must be a DNS label: lower-case letters, digits and '-', at most 63" });
 

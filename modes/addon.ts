@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { MicroK8sRegistryAddon } from "../components/microk8sRegistryAddon";
 import { PROJECT } from "../config/project";
-import { bytes, dnsLabel, hostPort, nonEmpty } from "../config/primitives";
+import { bytes, dnsLabel, hostPort, nonEmpty, portNumber } from "../config/primitives";
 import { parseBytes } from "../lib/quantity";
 import { ADDON_HOST, ADDON_MIN_SIZE, ADDON_NAMESPACE } from "../lib/registryDefaults";
 import { allowReplaceFromSchema, nodeTrustSchema, readinessSchema, RegistryMode, unusedTlsSecrets } from "./shared";
@@ -13,7 +13,7 @@ import { allowReplaceFromSchema, nodeTrustSchema, readinessSchema, RegistryMode,
 const sshSchema = z.strictObject({
   host: nonEmpty("host name"),
   user: nonEmpty("user name"),
-  port: z.number().int().min(1).max(65535).default(22),
+  port: portNumber.default(22),
 });
 
 export const addonSchema = z.strictObject({
