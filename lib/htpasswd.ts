@@ -1,5 +1,6 @@
 import * as bcrypt from "bcryptjs";
 import { createHash, createHmac } from "crypto";
+import { CREDENTIAL_USER } from "./patterns";
 
 /** Distribution checks the hash on every authenticated request, so the cost is kept at bcrypt's usual 10. */
 export const BCRYPT_COST = 10;
@@ -24,7 +25,7 @@ const hashedEntries = new Map<string, string>();
 
 /** One htpasswd line (`user:$2b$...`), as `htpasswd -B` writes it. */
 export function htpasswdEntry(username: string, password: string, seed: string, cost = BCRYPT_COST): string {
-  if (username.length === 0 || /[:\s]/.test(username)) throw new Error("htpasswd user name must be non-empty, without ':' or spaces");
+  if (username.length === 0 || !CREDENTIAL_USER.test(username)) throw new Error("htpasswd user name must be non-empty, without ':' or spaces");
   if (password.length === 0) throw new Error("htpasswd password must not be empty");
   if (bcrypt.truncates(password)) throw new Error("htpasswd password is longer than bcrypt's 72 bytes; the rest would be ignored");
   const key = createHash("sha256").update(JSON.stringify([username, password, seed, cost])).digest("hex");

@@ -3,6 +3,9 @@
 /** `host[:port]` as Docker names a registry (the port's range is checked apart). */
 export const HOST_PORT = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 
+/** A Basic-auth (htpasswd) user name: no ':', its separator, and no whitespace. */
+export const CREDENTIAL_USER = /^[^:\s]*$/;
+
 /** A Kubernetes DNS label (namespaces, storage classes, app names). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

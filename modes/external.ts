@@ -6,6 +6,7 @@ import { RegistryCredentials } from "../components/registryCredentials";
 import { registryReadiness } from "../components/registryReadiness";
 import { PROJECT } from "../config/project";
 import { hostPort } from "../config/primitives";
+import { CREDENTIAL_USER } from "../lib/patterns";
 import { DOCKER_CERTS_DIR } from "../lib/registryDefaults";
 import { allowReplaceFromSchema, nodeTrustSchema, readinessSchema, RegistryMode, SecretPresence } from "./shared";
 
@@ -14,7 +15,7 @@ export const externalSchema = z
     mode: z.literal("external"),
     host: hostPort,
     /** Empty for an anonymous registry; the password then comes from secret config registryPassword. */
-    username: z.string().regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces" }).optional(),
+    username: z.string().regex(CREDENTIAL_USER, { error: "must not contain ':' or spaces" }).optional(),
     /**
      * The read-only user the pull Secrets in app namespaces carry; its password is secret config
      * registryPullPassword. Required in prod; in dev, without it the pull Secrets carry the push credential.

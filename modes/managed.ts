@@ -11,7 +11,7 @@ import { buildNetwork, buildPlatform, bytes, dnsLabel, hostPort, namespaceName, 
 import { cronScheduleProblem } from "../lib/cron";
 import { isLoopbackHost } from "../lib/hosts";
 import { isDigestPinned, parse } from "../lib/imageRef";
-import { DOCKER_TAG, EXPOSE_ANNOTATION, LABEL_VALUE_CHARS, REGISTRY_NODE_PORT } from "../lib/patterns";
+import { CREDENTIAL_USER, DOCKER_TAG, EXPOSE_ANNOTATION, LABEL_VALUE_CHARS, REGISTRY_NODE_PORT } from "../lib/patterns";
 import { DOCKER_CERTS_DIR, managedRegistryHost, NODE_PORT_RANGE } from "../lib/registryDefaults";
 import { RETENTION_DEFAULT_MEMORY_LIMIT } from "../lib/retentionArgs";
 import { carriesUrlCredential, looksLikeCredential } from "../lib/secretNames";
@@ -133,7 +133,7 @@ const tlsSchema = z
   .refine((t) => !(t.generate && t.enabled === false), { error: "generate: true needs TLS on; remove enabled: false (generate implies it)", path: ["enabled"] })
   .transform(({ enabled, ...rest }) => ({ ...rest, enabled: enabled ?? rest.generate }));
 
-const htpasswdUser = nonEmpty("user name").regex(/^[^:\s]*$/, { error: "must not contain ':' or spaces (htpasswd separator)" });
+const htpasswdUser = nonEmpty("user name").regex(CREDENTIAL_USER, { error: "must not contain ':' or spaces (htpasswd separator)" });
 const nodePortError = { error: `must be a NodePort in ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}` };
 
 export const managedSchema = z
