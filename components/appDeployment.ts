@@ -73,7 +73,7 @@ export class AppDeployment extends pulumi.ComponentResource {
             privateKey: args.sign.privateKey,
             password: args.sign.password,
             dockerConfigJson: args.registry.credentials?.pushDockerConfigJson,
-            allowHttpRegistry: args.registry.insecure,
+            insecure: args.registry.insecure,
             registryCa: args.registry.ca,
           },
           child,
@@ -83,7 +83,7 @@ export class AppDeployment extends pulumi.ComponentResource {
       if (args.scan) {
         const scan = new ImageScan(
           `${name}-scan`,
-          { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecureRegistry: args.registry.insecure, registryCa: args.registry.ca, settings: args.scan },
+          { imageDigestRef: built.repoDigest, dockerConfigJson: args.registry.credentials?.pushDockerConfigJson, insecure: args.registry.insecure, registryCa: args.registry.ca, settings: args.scan },
           child,
         );
         gates.push(scan.scanned);

@@ -8,7 +8,7 @@ export interface ImageScanArgs {
   /** Push credentials as a dockerconfigjson (a Pulumi secret); omitted for a registry without auth. */
   dockerConfigJson?: pulumi.Input<string>;
   /** The registry speaks plain HTTP (the addon, or a NodePort without TLS). */
-  insecureRegistry: boolean;
+  insecure: boolean;
   /** The registry's private CA (PEM), which Trivy then verifies it against. */
   registryCa?: pulumi.Input<string>;
   /** Threshold, accepted findings, and where Trivy and its database are. */
@@ -26,7 +26,7 @@ export class ImageScan extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageScanArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:images:ImageScan", name, {}, opts);
-    const script = scanScript(args.settings, { insecureRegistry: args.insecureRegistry });
+    const script = scanScript(args.settings, { insecure: args.insecure });
     const ignoreFile = trivyIgnoreFile(args.settings.ignore);
     const scan = shellCommand(
       `${name}`,

@@ -11,7 +11,7 @@ export interface ImageSignatureArgs {
   /** Push credentials as a dockerconfigjson (a Pulumi secret); omitted for a registry without auth. */
   dockerConfigJson?: pulumi.Input<string>;
   /** The registry speaks plain HTTP (the addon, or a NodePort without TLS). */
-  allowHttpRegistry: boolean;
+  insecure: boolean;
   /** The registry's private CA (PEM), which cosign then verifies it against. */
   registryCa?: pulumi.Input<string>;
 }
@@ -22,7 +22,7 @@ export class ImageSignature extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageSignatureArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:images:ImageSignature", name, {}, opts);
-    const script = signScript({ allowHttpRegistry: args.allowHttpRegistry });
+    const script = signScript({ insecure: args.insecure });
     this.signed = shellCommand(
       `${name}`,
       {

@@ -37,9 +37,9 @@ export function trivyIgnoreFile(ignore: ScanGate["ignore"]): string {
   return JSON.stringify({ vulnerabilities: ignore.map(({ id, reason }) => ({ id, statement: reason })) });
 }
 
-export function scanScript(settings: ScanGate, options: { insecureRegistry: boolean }): string {
+export function scanScript(settings: ScanGate, options: { insecure: boolean }): string {
   const flags = [
-    ...(options.insecureRegistry ? ["--insecure"] : []),
+    ...(options.insecure ? ["--insecure"] : []),
     ...(settings.ignoreUnfixed ? ["--ignore-unfixed"] : []),
     ...(settings.cacheDir ? ["--cache-dir", quote(settings.cacheDir)] : []),
     ...(settings.dbRepository ? ["--db-repository", quote(settings.dbRepository)] : []),

@@ -8,12 +8,12 @@ export const COSIGN_MISSING =
   "images.sign is enabled but cosign is not installed on the machine running pulumi up: install cosign " +
   "(https://docs.sigstore.dev/cosign/system_config/installation/) or set images.sign.enabled to false";
 
-export function signScript(options: { allowHttpRegistry: boolean }): string {
+export function signScript(options: { insecure: boolean }): string {
   return renderScript("sign", {
     COSIGN_MISSING,
     DIGEST_GUARD: renderScript("digest-guard", { VERB: "sign" }),
     DOCKER_CONFIG: renderScript("docker-config"),
     CA_TRUST: renderScript("ca-trust"),
-    HTTP_FLAGS: options.allowHttpRegistry ? " --allow-http-registry --allow-insecure-registry" : "",
+    HTTP_FLAGS: options.insecure ? " --allow-http-registry --allow-insecure-registry" : "",
   });
 }

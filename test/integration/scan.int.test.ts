@@ -33,7 +33,7 @@ describe("the vulnerability gate (Trivy, offline database fixture)", () => {
       SCAN_IGNORE: trivyIgnoreFile(parsed.ignore),
       ...(credentials ? { REGISTRY_DOCKER_CONFIG: JSON.stringify({ auths: { [registry.host]: { auth } } }) } : {}),
     };
-    return run("/bin/sh", ["-c", scanScript(parsed, { insecureRegistry: true })], { env });
+    return run("/bin/sh", ["-c", scanScript(parsed, { insecure: true })], { env });
   }
 
   /** Copies a local image into the test registry and returns its `repo@digest`. */

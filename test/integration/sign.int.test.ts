@@ -51,7 +51,7 @@ describe("signing with cosign against the declared registry", () => {
 
   test("the program's signing script signs the pushed digest without a transparency log, with no credential on any command line", async () => {
     const watch = watchCmdlines();
-    const result = await run("/bin/sh", ["-c", signScript({ allowHttpRegistry: true })], {
+    const result = await run("/bin/sh", ["-c", signScript({ insecure: true })], {
       env: {
         ...env,
         IMAGE_DIGEST_REF: signedRef,

@@ -147,7 +147,7 @@ describe("the declared prod registry over TLS with a certificate of its own", ()
     const env = { PATH: `${path.dirname(COSIGN)}:${process.env.PATH}`, HOME: tempDir("cosign-home"), COSIGN_PASSWORD: "key-password" };
     expect((await run(COSIGN, ["generate-key-pair"], { env, cwd: keys, timeoutMs: 60_000 })).code).toBe(0);
     const sign = (ca: string) =>
-      run("/bin/sh", ["-c", signScript({ allowHttpRegistry: false })], {
+      run("/bin/sh", ["-c", signScript({ insecure: false })], {
         env: {
           ...env,
           IMAGE_DIGEST_REF: `${host}/production/web@${pushedDigest}`,
@@ -170,7 +170,7 @@ describe("the declared prod registry over TLS with a certificate of its own", ()
     for (const needed of [trivy, path.join(cacheDir, "db", "trivy.db")]) if (!fs.existsSync(needed)) throw new Error(`${needed} is missing: run ${SETUP_COMMAND}`);
     const settings = scanSchema.parse({ enabled: true, trivy, cacheDir, offline: true, severity: "CRITICAL" });
     const scan = (ca: string) =>
-      run("/bin/sh", ["-c", scanScript(settings, { insecureRegistry: false })], {
+      run("/bin/sh", ["-c", scanScript(settings, { insecure: false })], {
         env: {
           PATH: process.env.PATH,
           IMAGE_DIGEST_REF: `${host}/production/web@${pushedDigest}`,

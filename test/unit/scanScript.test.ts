@@ -16,7 +16,7 @@ describe("the scan gate's pure parts", () => {
 
   test.each(["/opt/my tools/trivy'; touch /tmp/scan-pwned; '", "/opt/$(touch /tmp/scan-pwned)/trivy"])("a trivy path is quoted, never run as shell (%s): the gate says it is missing", (trivy) => {
     const settings = scanSchema.parse({ enabled: true, trivy });
-    const script = scanScript(settings, { insecureRegistry: false });
+    const script = scanScript(settings, { insecure: false });
     execFileSync("/bin/sh", ["-n", "-c", script]);
     const ran = spawnSync("/bin/sh", ["-c", script], { env: { PATH: "/usr/bin:/bin", IMAGE_DIGEST_REF: "r/a@sha256:" + "0".repeat(64), SCAN_IGNORE: "{}" }, encoding: "utf8" });
     expect(ran.status).toBe(127);
@@ -25,7 +25,7 @@ describe("the scan gate's pure parts", () => {
   });
 
   test("refuses a reference that is not a digest", () => {
-    const script = scanScript(scanSchema.parse({ enabled: true, trivy: "/bin/true" }), { insecureRegistry: true });
+    const script = scanScript(scanSchema.parse({ enabled: true, trivy: "/bin/true" }), { insecure: true });
     const ran = spawnSync("/bin/sh", ["-c", script], { env: { PATH: "/usr/bin:/bin", IMAGE_DIGEST_REF: "r/a:latest", SCAN_IGNORE: "{}" }, encoding: "utf8" });
     expect(ran.status).toBe(1);
     expect(ran.stderr).toContain("refusing to scan r/a:latest: not a digest reference");

@@ -181,10 +181,10 @@ describe("the other clients verify the registry against the CA", () => {
     const record = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "go-client-")), "seen");
     const stub = `#!/bin/sh\necho "$0 $*" >> "${record}"\ncat "$SSL_CERT_DIR/registry-ca.crt" >> "${record}"\n[ "$1" = convert ] && [ "$4" = template ] && echo '{"CRITICAL":0,"HIGH":0,"MEDIUM":0,"LOW":0,"UNKNOWN":0}'\nexit 0\n`;
     const ref = `localhost:32000/production/web@sha256:${"a".repeat(64)}`;
-    const signed = await sh(signScript({ allowHttpRegistry: false }), { IMAGE_DIGEST_REF: ref, REGISTRY_CA: CA, COSIGN_PRIVATE_KEY: "k", COSIGN_PASSWORD: "p" }, { cosign: stub });
+    const signed = await sh(signScript({ insecure: false }), { IMAGE_DIGEST_REF: ref, REGISTRY_CA: CA, COSIGN_PRIVATE_KEY: "k", COSIGN_PASSWORD: "p" }, { cosign: stub });
     expect(signed.code).toBe(0);
     const settings = { enabled: true, trivy: "trivy", severity: "CRITICAL", ignoreUnfixed: false, offline: true, ignore: [] } as never;
-    const scanned = await sh(scanScript(settings, { insecureRegistry: false }), { IMAGE_DIGEST_REF: ref, REGISTRY_CA: CA, SCAN_IGNORE: "{}" }, { trivy: stub });
+    const scanned = await sh(scanScript(settings, { insecure: false }), { IMAGE_DIGEST_REF: ref, REGISTRY_CA: CA, SCAN_IGNORE: "{}" }, { trivy: stub });
     expect(scanned.stderr).toBe("");
     const seen = fs.readFileSync(record, "utf8");
     expect(seen.split(CA).length - 1).toBe(4);
