@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-export const SHELL_DIR = path.join(__dirname, "shell");
+const SHELL_DIR = path.join(__dirname, "shell");
 const PLACEHOLDER = /@@([A-Z][A-Z0-9_]*)@@/g;
 const COMMENT_LINE = /^\s*#(\s|$)/;
 const SHELLCHECK_DISABLE = /^\s*# shellcheck disable=/;
@@ -17,7 +17,7 @@ const SHELLCHECK_DISABLE = /^\s*# shellcheck disable=/;
 const sources = new Map<string, string>();
 
 /** A script's text as rendered before any value goes in: its lines without the comment lines. */
-export function scriptSource(name: string): string {
+function scriptSource(name: string): string {
   let text = sources.get(name);
   if (text === undefined) {
     const file = fs.readFileSync(path.join(SHELL_DIR, `${name}.sh`), "utf8");

@@ -132,7 +132,7 @@ let loaded: LoadedProgram | undefined;
 /**
  * The SDKs and the program, loaded once per test file: the program is a function that reads its config
  * when called, so each evaluation sets config and mocks afresh and calls it again. Loading
- * @pulumi/kubernetes once per evaluation cost about a second each.
+ * @pulumi/kubernetes is the slow part of an evaluation, so it is loaded once.
  */
 function loadedProgram(): LoadedProgram {
   if (!loaded) {
@@ -196,44 +196,41 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
     "organization",
   );
   recordRegistrations(settings as unknown as MonitorSettings, registrations);
-  // The SDK records a stack trace on each of its promises, and Jest maps each of its 100 frames through
-  // source maps: most of an evaluation's time. None while the program runs.
-  // An error the program throws keeps its message; EVALUATE_STACK_TRACE_LIMIT=100 gives its stack back.
+  return withoutStackTraces(async () => {
+    const exported = await program();
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs = new Set<string>();
+    for (const [key, value] of Object.entries(exported)) {
+      if (pulumi.Output.isInstance(value)) {
+        outputs[key] = await new Promise((resolve) => (value as import("@pulumi/pulumi").Output<unknown>).apply(resolve));
+        if (await pulumi.isSecret(value as import("@pulumi/pulumi").Output<unknown>)) secretOutputs.add(key);
+      } else {
+        outputs[key] = value;
+      }
+    }
+    await settings.waitForRPCs();
+    for (const r of resources) {
+      const registration = registrations.get(`${r.type}::${r.name}`);
+      r.dependsOn = registration?.dependsOn ?? [];
+      r.options = registration?.options ?? {};
+    }
+    return { resources, outputs, secretOutputs, secretValues };
+  });
+}
+
+/**
+ * Runs `run` with no stack traces: the SDK records one on each of its promises, and Jest maps each of their
+ * 100 frames through source maps, most of an evaluation's time. An error keeps its message;
+ * EVALUATE_STACK_TRACE_LIMIT=100 gives stacks back.
+ */
+async function withoutStackTraces<T>(run: () => Promise<T>): Promise<T> {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = Number(process.env.EVALUATE_STACK_TRACE_LIMIT ?? 0);
   try {
-    return await evaluated(pulumi, settings, program, resources, registrations, secretValues);
+    return await run();
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
-}
-
-async function evaluated(
-  pulumi: LoadedProgram["pulumi"],
-  settings: LoadedProgram["settings"],
-  program: LoadedProgram["program"],
-  resources: Recorded[],
-  registrations: Map<string, Registration>,
-  secretValues: string[],
-): Promise<Evaluation> {
-  const exported = await program();
-  const outputs: Record<string, unknown> = {};
-  const secretOutputs = new Set<string>();
-  for (const [key, value] of Object.entries(exported)) {
-    if (pulumi.Output.isInstance(value)) {
-      outputs[key] = await new Promise((resolve) => (value as import("@pulumi/pulumi").Output<unknown>).apply(resolve));
-      if (await pulumi.isSecret(value as import("@pulumi/pulumi").Output<unknown>)) secretOutputs.add(key);
-    } else {
-      outputs[key] = value;
-    }
-  }
-  await settings.waitForRPCs();
-  for (const r of resources) {
-    const registration = registrations.get(`${r.type}::${r.name}`);
-    r.dependsOn = registration?.dependsOn ?? [];
-    r.options = registration?.options ?? {};
-  }
-  return { resources, outputs, secretOutputs, secretValues };
 }
 
 /** True when the input at `path` arrived inside a Pulumi secret (secrecy covers the enclosing object). */

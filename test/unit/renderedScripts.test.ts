@@ -14,7 +14,7 @@ const LIFECYCLE = {
 };
 
 /** The scripts of one evaluation, by resource, container or Command field. */
-export function renderedScripts(run: Evaluation): Record<string, string> {
+function renderedScripts(run: Evaluation): Record<string, string> {
   const scripts: Record<string, string> = {};
   for (const r of run.resources) {
     if (r.type === TYPES.localCommand) {
