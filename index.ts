@@ -5,39 +5,24 @@ import { PrivateRegistry } from "./components/privateRegistry";
 import { loadConfig } from "./config/load";
 import { guardStorage } from "./config/previousStorage";
 import { STORAGE_OUTPUT, storageRecord } from "./config/storageGuard";
+import { appDeploymentArgs, appNamespaceArgs, appNamespaces, registryArgs } from "./config/wiring";
 import { definedOnly } from "./lib/definedOnly";
 import { labelKubernetesObjects } from "./lib/stackLabel";
 
 // An async program, so the storage guard can read the last update's record before any resource exists.
 export = async () => {
   // Config is parsed and validated first: a bad value stops the program before any resource exists.
-  const { config, secrets, builds, pruneBuild } = loadConfig(__dirname);
+  const loaded = loadConfig(__dirname);
+  const { config } = loaded;
   const { firstUpdate } = await guardStorage(config);
   // Every Kubernetes object says which stack made it, so recovery after a killed up removes only this stack's.
   const labelled: pulumi.ComponentResourceOptions = { transformations: [labelKubernetesObjects(pulumi.getStack())] };
 
-  const registry = new PrivateRegistry("registry", { settings: config.registry, secrets, firstUpdate, pruneBuild }, labelled);
-
-  // One namespace per distinct app namespace, each with the registry's pull Secret when it has auth.
+  const registry = new PrivateRegistry("registry", registryArgs(loaded, firstUpdate), labelled);
   const namespaces: Record<string, AppNamespace> = Object.fromEntries(
-    [...new Set(config.apps.map((app) => app.namespace))].map((ns) => [
-      ns,
-      new AppNamespace(`ns-${ns}`, { namespace: ns, dockerConfigJson: registry.pullDockerConfigJson }, labelled),
-    ]),
+    appNamespaces(loaded).map((ns) => [ns, new AppNamespace(`ns-${ns}`, appNamespaceArgs(ns, registry), labelled)]),
   );
-
-  const apps = config.apps.map(
-    (app) =>
-      new AppDeployment(`app-${app.name}`, {
-        app,
-        build: builds.get(app.name),
-        registry,
-        namespace: namespaces[app.namespace],
-        appSecret: secrets.appSecret,
-        sign: secrets.signing,
-        scan: config.scan.enabled ? config.scan : undefined,
-      }, labelled),
-  );
+  const apps = config.apps.map((app) => new AppDeployment(`app-${app.name}`, appDeploymentArgs(loaded, app, registry, namespaces[app.namespace]), labelled));
 
   // Stack outputs. A mode leaves some out (dev has no credentials, no UI, no S3 keys): an undefined
   // output would only earn a warning on every run.

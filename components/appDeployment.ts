@@ -1,26 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSettings } from "../config/appsSchema";
 import type { ScanGate } from "../lib/scanScript";
-import type { PipelineSecrets } from "../config/load";
-import { AppBuildPlan, pullPolicyFor } from "../lib/appBuildPlan";
+import { AppBuildPlan, BuildableApp, pullPolicyFor } from "../lib/appBuildPlan";
 import { secretKeyFor } from "../lib/appEnv";
 import { AppImage } from "./appImage";
 import type { AppNamespace } from "./appNamespace";
-import { AppWorkload } from "./appWorkload";
+import { AppWorkload, AppWorkloadSpec } from "./appWorkload";
 import type { SeverityCounts } from "../lib/scanScript";
 import { ImageScan } from "./imageScan";
 import { ImageSignature } from "./imageSignature";
 import { givenOrGenerated } from "./secretValue";
 import type { RegistryAccess } from "./privateRegistry";
 
+/** What the deployment reads of an app (config's AppSettings has this shape). */
+export interface AppDeploymentSpec extends AppWorkloadSpec {
+  namespace: string;
+  /** A prebuilt image, deployed as given, when there is no build plan. */
+  image?: string;
+  build?: BuildableApp["build"];
+}
+
+/** `appSecrets.<app>.<NAME>` as a Pulumi secret, or undefined when not set (one is then generated). */
+export type AppSecretSource = (app: string, name: string) => pulumi.Output<string> | undefined;
+
 export interface AppDeploymentArgs {
-  app: AppSettings;
+  app: AppDeploymentSpec;
   /** For an app built from source: what to build and how to tag it, decided during config validation. */
   build?: AppBuildPlan;
   registry: RegistryAccess;
   namespace: AppNamespace;
   /** `appSecrets.<app>.<NAME>` from secret config; missing ones are generated. */
-  appSecret?: PipelineSecrets["appSecret"];
+  appSecret?: AppSecretSource;
   /** The cosign key and its password: sign the pushed digest before the workload runs it. */
   sign?: { privateKey: pulumi.Input<string>; password: pulumi.Input<string> };
   /** The vulnerability gate, when images.scan is on: the workload waits for it, and a finding stops the update. */
@@ -36,6 +45,9 @@ export class AppDeployment extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The scan's findings by severity, when images.scan is on and the image was built here. */
   public readonly scanFindings?: pulumi.Output<SeverityCounts>;
+  /** The built and pushed image, unless the app is prebuilt. */
+  public readonly builtImage?: AppImage;
+  public readonly workload: AppWorkload;
 
   constructor(name: string, args: AppDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppDeployment", name, {}, opts);
@@ -64,6 +76,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         },
         child,
       );
+      this.builtImage = built;
       this.image = built.repoDigest;
       if (args.sign) {
         const signature = new ImageSignature(
@@ -101,7 +114,7 @@ export class AppDeployment extends pulumi.ComponentResource {
         givenOrGenerated(`${name}-${secretKeyFor(env)}`, args.appSecret?.(app.name, env), this),
       ]),
     );
-    const workload = new AppWorkload(
+    this.workload = new AppWorkload(
       `${name}`,
       {
         app,
@@ -114,7 +127,7 @@ export class AppDeployment extends pulumi.ComponentResource {
       },
       child,
     );
-    this.serviceName = workload.serviceName;
+    this.serviceName = this.workload.serviceName;
     this.namespace = args.namespace.name;
     this.registerOutputs({ image: this.image, serviceName: this.serviceName, namespace: this.namespace });
   }

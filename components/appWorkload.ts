@@ -1,16 +1,35 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSettings } from "../config/appsSchema";
 import { appEnv, secretKeyFor } from "../lib/appEnv";
 import { secretsChecksum } from "../lib/checksum";
 import { EXPOSE_ANNOTATION } from "../lib/patterns";
 import { givenOrGenerated } from "./secretValue";
-import { containerSecurityContext, disruptionBudgetSpec, httpProbe, podSecurityContext, spreadOverNodes, standardLabels } from "../lib/k8sSpec";
+import { ContainerResources, containerSecurityContext, disruptionBudgetSpec, httpProbe, HttpProbeSettings, podSecurityContext, spreadOverNodes, standardLabels } from "../lib/k8sSpec";
 
 const APP_UID = 1000;
 
+/** A probe of the app's port (or `probes.port`). */
+export type AppProbe = Omit<HttpProbeSettings, "port">;
+
+/** What the workload reads of an app, declared here so the component owns its args (config's AppSettings has this shape). */
+export interface AppWorkloadSpec {
+  name: string;
+  /** The `version` and `app.kubernetes.io/version` labels. */
+  version: string;
+  /** Plain, not an Input: more than one adds node spread and a disruption budget. */
+  replicas: number;
+  port: number;
+  probes: { port?: number; liveness: AppProbe; readiness: AppProbe };
+  resources: ContainerResources;
+  service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number; expose: boolean };
+  /** Plain env values; nothing secret (config refuses names and values that look like credentials). */
+  env: Record<string, string>;
+  /** Env names read from the app's Secret. */
+  secretEnv: string[];
+}
+
 export interface AppWorkloadArgs {
-  app: AppSettings;
+  app: AppWorkloadSpec;
   namespace: pulumi.Input<string>;
   /** `repo@sha256:...`: a new digest rolls the pods, nothing else does. */
   image: pulumi.Input<string>;
@@ -27,6 +46,10 @@ export interface AppWorkloadArgs {
 /** One app: its Secret, a Deployment pinned by digest with probes, limits and a restricted context, and a Service. */
 export class AppWorkload extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+  /** The app's Secret, when it has secret env. */
+  public readonly secret?: k8s.core.v1.Secret;
 
   constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:apps:AppWorkload", name, {}, opts);
@@ -36,7 +59,7 @@ export class AppWorkload extends pulumi.ComponentResource {
     const labels = { app: app.name, version: app.version, ...std.labels };
     const probePort = app.probes.port ?? "http";
 
-    const secret =
+    this.secret =
       app.secretEnv.length > 0
         ? new k8s.core.v1.Secret(
             `${name}-secrets`,
@@ -48,13 +71,14 @@ export class AppWorkload extends pulumi.ComponentResource {
             { parent: this },
           )
         : undefined;
+    const secret = this.secret;
     // A changed secret value must restart the pods, which read env only at start.
     const checksumKey = secret ? givenOrGenerated(`${name}-checksum-key`, undefined, this) : undefined;
     const secretsVersion = secret && checksumKey ? secretsChecksum(checksumKey, app.secretEnv.map((env) => args.secretValues[env])) : undefined;
 
     // Several replicas spread over nodes, and a drain takes one at a time.
     const replicated = app.replicas > 1;
-    new k8s.apps.v1.Deployment(
+    this.deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
         metadata: { namespace: args.namespace, labels },
@@ -96,7 +120,7 @@ export class AppWorkload extends pulumi.ComponentResource {
       new k8s.policy.v1.PodDisruptionBudget(`${name}`, { metadata: { namespace: args.namespace, labels }, spec: disruptionBudgetSpec(selector) }, { parent: this });
     }
 
-    const service = new k8s.core.v1.Service(
+    this.service = new k8s.core.v1.Service(
       `${name}`,
       {
         metadata: { namespace: args.namespace, labels, annotations: app.service.expose ? { [EXPOSE_ANNOTATION]: "true" } : undefined },
@@ -104,7 +128,7 @@ export class AppWorkload extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.serviceName = service.metadata.name;
+    this.serviceName = this.service.metadata.name;
     this.registerOutputs({ serviceName: this.serviceName });
   }
 }

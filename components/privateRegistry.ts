@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistrySettings } from "../config/registrySchema";
-import type { PipelineSecrets } from "../config/load";
 import type { PruneImageBuild } from "../lib/pruneImage";
-import { modeOf } from "../modes";
+import { modeOf, type RegistrySettings } from "../modes";
+import type { RegistrySecrets } from "../modes/shared";
 import type { RegistryCredentials } from "./registryCredentials";
 import { NodeRegistryTrust } from "./nodeRegistryTrust";
 
@@ -10,7 +9,7 @@ import { NodeRegistryTrust } from "./nodeRegistryTrust";
 export interface PrivateRegistryArgs {
   settings: RegistrySettings;
   /** Secret config; each value stays a Pulumi secret and never reaches `super`. */
-  secrets: PipelineSecrets;
+  secrets: RegistrySecrets;
   /** No earlier update recorded: generated credentials are new (see ManagedRegistryArgs.firstUpdate). */
   firstUpdate?: boolean;
   /** With a managed registry's retention on: how to build registry-prune's image. */
@@ -46,6 +45,8 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
   public readonly pullDockerConfigJson?: pulumi.Output<string>;
   public readonly uiServiceName?: pulumi.Output<string>;
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+  /** The DaemonSet that makes every node's containerd trust the registry, with registry.nodeTrust on. */
+  public readonly nodeTrust?: NodeRegistryTrust;
 
   constructor(name: string, args: PrivateRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:PrivateRegistry", name, {}, opts);
@@ -62,7 +63,7 @@ export class PrivateRegistry extends pulumi.ComponentResource implements Registr
     this.generatedS3Credentials = made.generatedS3Credentials;
     this.pullDockerConfigJson = this.credentials?.pullDockerConfigJson;
     if (s.nodeTrust.enabled) {
-      new NodeRegistryTrust(
+      this.nodeTrust = new NodeRegistryTrust(
         `${name}-node-trust`,
         { host: mode.host(s), ca: this.ca, certsDir: s.nodeTrust.certsDir, image: s.nodeTrust.image, namespace: s.nodeTrust.namespace },
         child,

@@ -4,29 +4,21 @@ import { planPruneImage, PruneImageBuild } from "../lib/pruneImage";
 import { ConfigError } from "./errors";
 import { PipelineConfig, presentAppSecrets, PROJECT, SECRET_KEYS, StackRead, validateStack } from "./parse";
 import { readStack } from "./read";
+import type { RegistrySecrets } from "../modes/shared";
+import type { AppSecretSource } from "../components/appDeployment";
 
-/** Secret config: read only as Pulumi secrets, so their values never reach a log line or a plain output. */
-export interface PipelineSecrets {
-  /** Overrides the generated registry password (the push user's). */
-  registryPassword?: pulumi.Output<string>;
-  /** Overrides the generated password of the pull user that app namespaces' pull Secrets carry. */
-  registryPullPassword?: pulumi.Output<string>;
-  /** S3 (MinIO) keys for the registry's storage; generated when absent, for the MinIO admin to register. */
-  s3AccessKey?: pulumi.Output<string>;
-  s3SecretKey?: pulumi.Output<string>;
-  /** The managed registry's own TLS certificate (PEM, with any intermediates), its key, and the CA that signed it. */
-  registryTlsCertificate?: pulumi.Output<string>;
-  registryTlsKey?: pulumi.Output<string>;
-  registryTlsCa?: pulumi.Output<string>;
-  /** Private key for `registry.ssh`. */
-  sshPrivateKey?: pulumi.Output<string>;
+/**
+ * Every secret config value, as secret Outputs (read only as Pulumi secrets, so their values never reach a
+ * log line or a plain output): the registry's (modes/shared.ts), signing's and the apps'.
+ */
+export interface PipelineSecrets extends RegistrySecrets {
   /** cosign key pair's private half and its password, for images.sign. */
   cosignPrivateKey?: pulumi.Output<string>;
   cosignPassword?: pulumi.Output<string>;
   /** Both cosign secrets, present exactly when images.sign.enabled (validation requires them then). */
   signing?: { privateKey: pulumi.Output<string>; password: pulumi.Output<string> };
   /** `appSecrets.<app>.<NAME>`, or undefined when not set (the program then generates one). */
-  appSecret?: (app: string, name: string) => pulumi.Output<string> | undefined;
+  appSecret?: AppSecretSource;
 }
 
 /** The secrets as secret Outputs: set ones only, so an unset one stays undefined for its default. */

@@ -6,7 +6,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { RegistryCredentials } from "../components/registryCredentials";
-import type { PipelineSecrets } from "../config/load";
 import { PROJECT, type Environment } from "../config/project";
 import { imageReference, namespaceName } from "../config/primitives";
 import type { StorageRecord } from "../config/storageGuard";
@@ -80,10 +79,27 @@ export interface SecretPresence {
   raw(key: string): string | undefined;
 }
 
+/** The secret config the registry modes read, each a Pulumi secret (config/load.ts's PipelineSecrets extends it). */
+export interface RegistrySecrets {
+  /** Overrides the generated registry password (the push user's). */
+  registryPassword?: pulumi.Output<string>;
+  /** Overrides the generated password of the pull user that app namespaces' pull Secrets carry. */
+  registryPullPassword?: pulumi.Output<string>;
+  /** S3 (MinIO) keys for the registry's storage; generated when absent, for the MinIO admin to register. */
+  s3AccessKey?: pulumi.Output<string>;
+  s3SecretKey?: pulumi.Output<string>;
+  /** The managed registry's own TLS certificate (PEM, with any intermediates), its key, and the CA that signed it. */
+  registryTlsCertificate?: pulumi.Output<string>;
+  registryTlsKey?: pulumi.Output<string>;
+  registryTlsCa?: pulumi.Output<string>;
+  /** Private key for `registry.ssh`. */
+  sshPrivateKey?: pulumi.Output<string>;
+}
+
 /** What a mode's `create` is given beside its settings. */
 export interface ModeContext {
   /** Secret config; each value stays a Pulumi secret. */
-  secrets: PipelineSecrets;
+  secrets: RegistrySecrets;
   /** No earlier update recorded: generated credentials are new. */
   firstUpdate?: boolean;
   /** With a managed registry's retention on: how to build registry-prune's image. */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ManagedSettings } from "../../config/registrySchema";
+import type { ManagedRegistrySettings } from "./settings";
 import { managedRegistryHost } from "../../lib/registryDefaults";
 import { secretsChecksum } from "../../lib/checksum";
 import { parse } from "../../lib/imageRef";
@@ -20,7 +20,7 @@ import { READONLY_ANNOTATION, WRITABLE_VALUE } from "../../lib/gcScript";
 import { ENV_SECRET_KEYS, HTPASSWD_KEY, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryPortName } from "./registryEnv";
 
 export interface ManagedRegistryArgs {
-  settings: ManagedSettings;
+  settings: ManagedRegistrySettings;
   /** The htpasswd file (a Pulumi secret); required when `settings.auth.enabled`. */
   htpasswd?: pulumi.Input<string>;
   /** The push user, for the readiness check: it waits until the registry accepts the current credentials. */
@@ -52,6 +52,12 @@ export class ManagedRegistry extends pulumi.ComponentResource {
   public readonly ca?: pulumi.Output<string>;
   /** Only set when the keys were generated here: hand them to the MinIO admin. */
   public readonly generatedS3Credentials?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+  /** The namespace, the registry's Deployment and its NodePort Service. */
+  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+  /** The volume holding the images, with filesystem storage. */
+  public readonly dataClaim?: k8s.core.v1.PersistentVolumeClaim;
 
   constructor(name: string, args: ManagedRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("microk8s-pipeline:registry:ManagedRegistry", name, {}, opts);
@@ -63,7 +69,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     // With filesystem storage the namespace holds the volume, so it is kept with it (deleting a namespace
     // deletes its claims). The storage guard refuses a change that would replace either one.
     const keepStorage = s.storage.type === "filesystem" && !s.storage.deleteOnDestroy;
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, { parent: this, retainOnDelete: keepStorage });
+    const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: s.namespace, labels } }, { parent: this, retainOnDelete: keepStorage }));
     const namespace = ns.metadata.name;
 
     const httpSecret = givenOrGenerated(`${name}-http-secret`, undefined, this, { length: 48 });
@@ -123,7 +129,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
       : undefined;
     this.ca = certificate?.ca;
 
-    const dataClaim =
+    const dataClaim = (this.dataClaim =
       s.storage.type === "filesystem"
         ? new k8s.core.v1.PersistentVolumeClaim(
             `${name}-data`,
@@ -137,7 +143,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
             },
             { parent: this, retainOnDelete: keepStorage },
           )
-        : undefined;
+        : undefined);
 
     // The registry reads htpasswd and its env only at start: a changed credential must roll the pods.
     const checksumKey = givenOrGenerated(`${name}-checksum-key`, undefined, this);
@@ -155,7 +161,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
     // (the one storage that allows several replicas) the replicas spread over nodes.
     const sameNode = dataClaim ? sameNodeAs(selector) : undefined;
     const spread = !dataClaim && s.replicas > 1 ? spreadOverNodes(selector) : undefined;
-    const deployment = new k8s.apps.v1.Deployment(
+    const deployment = (this.deployment = new k8s.apps.v1.Deployment(
       `${name}`,
       {
         metadata: { namespace, labels },
@@ -176,7 +182,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
         },
       },
       child,
-    );
+    ));
 
     // A drain takes one replica at a time, so pulls go on while a node is emptied.
     if (s.replicas > 1) {
@@ -208,7 +214,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
       child,
     );
 
-    const service = new k8s.core.v1.Service(
+    const service = (this.service = new k8s.core.v1.Service(
       `${name}`,
       {
         metadata: { name: serviceName, namespace, labels },
@@ -220,7 +226,7 @@ export class ManagedRegistry extends pulumi.ComponentResource {
       },
       // A replacement (a namespace move) frees the fixed NodePort before the new Service asks for it.
       { parent: this, dependsOn: [deployment], deleteBeforeReplace: true },
-    );
+    ));
 
     const hint = `Check the registry with: kubectl -n ${s.namespace} get pods,svc,events`;
     // The Docker daemon that pushes trusts the CA before the first push; pushes wait for `ready`.

@@ -3,7 +3,7 @@
  * volume paired with its mount, so one cannot be added without the other (as kx pairs them). Pure: the
  * names of the Secrets and the claim come in, the spec goes out.
  */
-import type { ManagedSettings } from "../../config/registrySchema";
+import type { ManagedRegistrySettings } from "./settings";
 import { registryConfigPath } from "../../lib/imageRef";
 import { containerSecurityContext, HOSTNAME_TOPOLOGY, httpProbe, podSecurityContext } from "../../lib/k8sSpec";
 import { DATA_DIR, DRAIN_SECONDS, HTPASSWD_DIR, isStorageEnv, REGISTRY_DEBUG_PORT, REGISTRY_PORT, registryEnv, registryPortName, TLS_DIR } from "./registryEnv";
@@ -47,7 +47,7 @@ function mountedVolumes<N>(names: RegistryPodNames<N>): MountedVolume<N>[] {
 }
 
 /** The registry's pod spec. */
-export function registryPodSpec<N>(settings: ManagedSettings, names: RegistryPodNames<N>) {
+export function registryPodSpec<N>(settings: ManagedRegistrySettings, names: RegistryPodNames<N>) {
   const volumes = mountedVolumes(names);
   return {
     automountServiceAccountToken: false,
@@ -96,7 +96,7 @@ export function sameNodeAs(selector: Record<string, string>) {
  * secret, no ports), the volumes it mounts, and where that image keeps its config.yml. The GC adds its
  * command and the folder it shares with the window.
  */
-export function collectorSpec<N>(settings: ManagedSettings, names: Pick<RegistryPodNames<N>, "envSecret" | "dataClaim">) {
+export function collectorSpec<N>(settings: ManagedRegistrySettings, names: Pick<RegistryPodNames<N>, "envSecret" | "dataClaim">) {
   const volumes = mountedVolumes({ envSecret: names.envSecret, dataClaim: names.dataClaim });
   return {
     container: {

@@ -1,4 +1,4 @@
-import type { ManagedSettings } from "../../config/registrySchema";
+import type { ManagedRegistrySettings } from "./settings";
 import { READONLY_ANNOTATION, READONLY_ENV } from "../../lib/gcScript";
 import { registryMajorVersion } from "../../lib/imageRef";
 
@@ -33,7 +33,7 @@ const fromSecret = <N>(name: string, secretName: N, key: string): EnvVar<N> => (
   valueFrom: { secretKeyRef: { name: secretName, key } },
 });
 
-function storageEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
+function storageEnv<N>(settings: ManagedRegistrySettings, secretName: N): EnvVar<N>[] {
   const storage = settings.storage;
   if (storage.type === "filesystem") {
     return [plain("REGISTRY_STORAGE", "filesystem"), plain("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", DATA_DIR)];
@@ -63,15 +63,15 @@ function storageEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
 }
 
 /** The registry port's name: it says what the port speaks. */
-export const registryPortName = (settings: Pick<ManagedSettings, "tls">) => (settings.tls.enabled ? "https" : "http");
+export const registryPortName = (settings: Pick<ManagedRegistrySettings, "tls">) => (settings.tls.enabled ? "https" : "http");
 
 /** With TLS on the registry port serves HTTPS only; the debug port (probes, metrics) stays plain HTTP. */
-function tlsEnv(settings: ManagedSettings): EnvVar<never>[] {
+function tlsEnv(settings: ManagedRegistrySettings): EnvVar<never>[] {
   if (!settings.tls.enabled) return [];
   return [plain("REGISTRY_HTTP_TLS_CERTIFICATE", `${TLS_DIR}/tls.crt`), plain("REGISTRY_HTTP_TLS_KEY", `${TLS_DIR}/tls.key`)];
 }
 
-function authEnv(settings: ManagedSettings): EnvVar<never>[] {
+function authEnv(settings: ManagedRegistrySettings): EnvVar<never>[] {
   if (!settings.auth.enabled) return [];
   return [
     plain("REGISTRY_AUTH", "htpasswd"),
@@ -89,7 +89,7 @@ export const isStorageEnv = (entry: EnvVar<unknown>) => entry.name.startsWith("R
  * Credentials appear only as secretKeyRef; the HTTP secret is shared so that an upload started on one
  * replica can finish on another.
  */
-export function registryEnv<N>(settings: ManagedSettings, secretName: N): EnvVar<N>[] {
+export function registryEnv<N>(settings: ManagedRegistrySettings, secretName: N): EnvVar<N>[] {
   return [
     plain("REGISTRY_HTTP_ADDR", `:${REGISTRY_PORT}`),
     fromSecret("REGISTRY_HTTP_SECRET", secretName, ENV_SECRET_KEYS.httpSecret),
