@@ -122,24 +122,29 @@ function recordRegistrations(settings: MonitorSettings, into: Map<string, Regist
   };
 }
 
-interface LoadedProgram {
+interface LoadedSdk {
   pulumi: typeof import("@pulumi/pulumi");
   settings: { waitForRPCs(): Promise<void> };
-  program: () => Promise<Record<string, unknown>>;
 }
-let loaded: LoadedProgram | undefined;
+let sdk: LoadedSdk | undefined;
+let program: (() => Promise<Record<string, unknown>>) | undefined;
 
 /**
- * The SDKs and the program, loaded once per test file: the program is a function that reads its config
- * when called, so each evaluation sets config and mocks afresh and calls it again. Loading
+ * The SDKs, loaded once per test file: each evaluation sets config and mocks afresh. Loading
  * @pulumi/kubernetes is the slow part of an evaluation, so it is loaded once.
  */
-function loadedProgram(): LoadedProgram {
-  if (!loaded) {
+function loadedSdk(): LoadedSdk {
+  sdk ??= { pulumi: require("@pulumi/pulumi"), settings: require("@pulumi/pulumi/runtime/settings") };
+  return sdk;
+}
+
+/** The program, loaded once per test file: a function that reads its config when called, so each evaluation calls it again. */
+function loadedProgram(): () => Promise<Record<string, unknown>> {
+  if (!program) {
     memoizeGitReads();
-    loaded = { pulumi: require("@pulumi/pulumi"), settings: require("@pulumi/pulumi/runtime/settings"), program: require("../index") };
+    program = require("../index") as () => Promise<Record<string, unknown>>;
   }
-  return loaded;
+  return program;
 }
 
 /**
@@ -170,10 +175,30 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
   const secretValues = Object.values(options.secrets ?? {});
   for (const [key, value] of Object.entries(options.secrets ?? {})) config[`${PROJECT}:${key}`] = value;
 
+  return underMocks(stack, config, Object.keys(options.secrets ?? {}), secretValues, options, loadedProgram());
+}
+
+/**
+ * Builds components alone under the same mocks, as awsx's tests do: `build` constructs them (importing
+ * their modules itself) and returns what to resolve. No stack config is set.
+ */
+export async function buildComponents(build: () => Record<string, unknown>, options: Pick<EvaluateOptions, "outputsFor"> = {}): Promise<Evaluation> {
+  return underMocks("unit", {}, [], [], options, async () => build());
+}
+
+/** Runs `run` under mocks that record each resource's inputs and options, and resolves what it returns. */
+async function underMocks(
+  stack: string,
+  config: Record<string, string>,
+  secretKeys: string[],
+  secretValues: string[],
+  options: EvaluateOptions,
+  run: () => Promise<Record<string, unknown>>,
+): Promise<Evaluation> {
   const resources: Recorded[] = [];
   const registrations = new Map<string, Registration>();
-  const { pulumi, settings, program } = loadedProgram();
-  pulumi.runtime.setAllConfig(config, Object.keys(options.secrets ?? {}).map((k) => `${PROJECT}:${k}`));
+  const { pulumi, settings } = loadedSdk();
+  pulumi.runtime.setAllConfig(config, secretKeys.map((k) => `${PROJECT}:${k}`));
   pulumi.runtime.setMocks(
     {
       newResource: ({ type, name, inputs, custom }) => {
@@ -197,7 +222,7 @@ export async function evaluate(stack: string, options: EvaluateOptions = {}): Pr
   );
   recordRegistrations(settings as unknown as MonitorSettings, registrations);
   return withoutStackTraces(async () => {
-    const exported = await program();
+    const exported = await run();
     const outputs: Record<string, unknown> = {};
     const secretOutputs = new Set<string>();
     for (const [key, value] of Object.entries(exported)) {
