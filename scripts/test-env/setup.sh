@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Prepares this machine for the integration tests; safe to run again. Installs Docker Engine, the
-# Distribution registry, skopeo and moto when missing, starts dockerd with no bridge (nothing on a
-# private range; containers use host networking on 127.0.0.1), and builds the local base images from
-# the machine's own files. Undo with scripts/test-env/teardown.sh.
+# Prepares this machine for a test layer; safe to run again. Installs Docker Engine, the Distribution
+# registry, skopeo and moto when missing, starts dockerd with no bridge (nothing on a private range;
+# containers use host networking on 127.0.0.1), builds the local base images from the machine's own files,
+# and the Go tools the layer runs. Undo with scripts/test-env/teardown.sh.
+#   setup.sh [all|integration|e2e]
+# Both layers use every step; the integration layer's control-plane tests need etcd, kube-apiserver and
+# KWOK but not the Pulumi CLI and kubernetes provider, so it neither builds nor waits for those.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+case "${1:-all}" in
+  all | e2e) e2e_parts=(pulumi cluster) ;;
+  integration) e2e_parts=(cluster) ;;
+  *) echo "usage: $0 [all|integration|e2e]" >&2; exit 2 ;;
+esac
 state=.test-env
 mkdir -p "$state"
 
@@ -59,13 +67,12 @@ export PATH
 # warm). Started first, in the background, so they overlap with every other step; waited for at the end.
 e2e_tools=${E2E_TOOLS_DIR:-$HOME/.cache/microk8s-pipeline/e2e-tools}
 e2e_builds=()
-if ! bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" check 2>/dev/null; then
-  echo "setup.sh: building the e2e tools into $e2e_tools (Pulumi CLI, kubernetes provider, etcd, kube-apiserver, KWOK), in the background"
-  for part in pulumi cluster; do
-    bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" "$part" >"$state/build-e2e-$part.log" 2>&1 &
-    e2e_builds+=("$!:$part")
-  done
-fi
+for part in "${e2e_parts[@]}"; do
+  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" "check-$part" && continue
+  echo "setup.sh: building the e2e tools' $part part into $e2e_tools, in the background (pulumi: the Pulumi CLI and kubernetes provider; cluster: etcd, kube-apiserver, KWOK)"
+  bash scripts/test-env/build-e2e-tools.sh "$e2e_tools" "$part" >"$state/build-e2e-$part.log" 2>&1 &
+  e2e_builds+=("$!:$part")
+done
 
 # Builds IMAGE unless it exists with the same recipe (this script's inputs), so a changed recipe rebuilds.
 local_image() {

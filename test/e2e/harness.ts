@@ -15,8 +15,12 @@ import { MotoServer, NODE_BASE_IMAGE, REPO_ROOT, requireTestEnvironment, run, Ru
 import { Kubectl, RegistryPodPlayer } from "./cluster";
 import type { DriverResult } from "./driver";
 
+export type StackOperation = "preview" | "preview-no-changes" | "up" | "up-refresh" | "destroy";
+
 export const TOOLS_DIR = process.env.E2E_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "microk8s-pipeline", "e2e-tools");
-const TOOLS = ["pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwok-stages.yaml"];
+/** The control plane's binaries (build-e2e-tools.sh's `cluster` part), which the integration layer also runs. */
+const CLUSTER_TOOLS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwok-stages.yaml"];
+const TOOLS = ["pulumi", "pulumi-resource-kubernetes", ...CLUSTER_TOOLS];
 /** Where the program installs the prod registry's CA for the Docker daemon (registry.tls.dockerCertsDir/localhost:32000). */
 const DOCKER_TRUST_DIR = "/etc/docker/certs.d/localhost:32000";
 const PLUGINS = ["kubernetes", "command", "random", "docker", "tls"] as const;
@@ -32,10 +36,13 @@ async function ok(what: string, result: Promise<Run>): Promise<string> {
   return r.stdout;
 }
 
-export function requireE2eTools(): void {
-  const missing = TOOLS.filter((t) => !fs.existsSync(path.join(TOOLS_DIR, t)));
-  if (missing.length > 0) throw new Error(`e2e tools missing in ${TOOLS_DIR} (${missing.join(", ")}): run scripts/test-env/setup.sh`);
+function requireTools(tools: string[], layer: "e2e" | "integration"): void {
+  const missing = tools.filter((t) => !fs.existsSync(path.join(TOOLS_DIR, t)));
+  if (missing.length > 0) throw new Error(`e2e tools missing in ${TOOLS_DIR} (${missing.join(", ")}): run scripts/test-env/setup.sh ${layer}`);
 }
+export const requireE2eTools = (): void => requireTools(TOOLS, "e2e");
+/** For the integration tests that start a control plane: they run no Pulumi. */
+export const requireClusterTools = (): void => requireTools(CLUSTER_TOOLS, "integration");
 
 export class E2eEnvironment {
   readonly kubectl: Kubectl;
@@ -194,12 +201,19 @@ export class E2eEnvironment {
     return env;
   }
 
-  /** One stack operation through the driver, in a fresh process. */
-  /** One engine operation; `extraEnv` reaches the engine and its plugins (TLS_DOUBLE_NOW moves the tls double's clock). */
-  async op(operation: "preview" | "preview-no-changes" | "up" | "up-refresh" | "destroy", stack: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<DriverResult> {
+  /**
+   * One stack operation through the driver, in a fresh process; `extraEnv` reaches the engine and its
+   * plugins (TLS_DOUBLE_NOW moves the tls double's clock).
+   */
+  op(operation: StackOperation, stack: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<DriverResult> {
+    return this.opIn(this.projectDir, operation, stack, extraEnv);
+  }
+
+  /** The same for another program (a folder with `index.js`), under the same engine, plugins and backend. */
+  async opIn(programDir: string, operation: StackOperation, stack: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<DriverResult> {
     const driver = path.join(this.projectDir, "test", "e2e", "driver.js");
     const resultFile = path.join(this.root, `result-${process.hrtime.bigint()}.json`);
-    const result = await run(process.execPath, [driver, operation, this.projectDir, stack, resultFile], { env: { ...this.engineEnv(), ...extraEnv }, cwd: this.projectDir, timeoutMs: 900_000 });
+    const result = await run(process.execPath, [driver, operation, programDir, stack, resultFile], { env: { ...this.engineEnv(), ...extraEnv }, cwd: programDir, timeoutMs: 900_000 });
     if (!fs.existsSync(resultFile)) throw new Error(`driver ${operation} ${stack} wrote no result (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
     const parsed = JSON.parse(fs.readFileSync(resultFile, "utf8")) as DriverResult;
     fs.rmSync(resultFile);

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { requireE2eTools, TOOLS_DIR } from "../e2e/harness";
+import { requireClusterTools, TOOLS_DIR } from "../e2e/harness";
 import { prune } from "./pruneCli";
 import { FixtureWriter } from "./registryFixtures";
 import { RunningRegistry, startPlainRegistry } from "./plainRegistry";
@@ -41,7 +41,7 @@ describe("registry-prune --in-use-from-cluster", () => {
 
   beforeAll(async () => {
     await requireTestEnvironment();
-    requireE2eTools();
+    requireClusterTools();
     registry = await startPlainRegistry({ deletes: true });
     const writer = new FixtureWriter(`http://${registry.host}`);
     for (const [i, tag] of ["v0", "v1", "v2", "v3", "v4"].entries()) digests[tag] = (await writer.image("production/web", tag, { seed: tag, created: new Date(2025, 0, i + 1) })).digest;
