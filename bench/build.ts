@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { docker, dockerOk, NODE_BASE_IMAGE, SETUP_COMMAND } from "../test/integration/docker";
 import { SAMPLE_APP_DIR, withLocalNpm } from "../test/integration/npmRegistry";
+import { median } from "./timing";
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const MULTI = "bench/web:multi";
@@ -26,7 +27,6 @@ USER 1000:1000
 CMD ["node", "src/server.js"]
 `;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 async function timedMs(task: () => Promise<unknown>): Promise<number> {

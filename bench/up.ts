@@ -1,78 +1,148 @@
 /**
  * Prints, under the real Pulumi engine and control plane (the e2e environment), for the dev stack, the
- * prod stack and a prod stack with 20 apps: the preview time, the first `up`, a no-op `up`, and an `up`
- * after an app code change, with the builds each did. Not a test: figures. Target: the 20-app no-op `up`
- * within 3x the 1-app one, with 0 builds.
- * Needs scripts/test-env/setup.sh and `npm run build`.
+ * prod stack and a prod stack with APPS apps (default 20): preview, first `up`, no-op `up` and an `up`
+ * after an app code change, with the builds each did. Then the same code change done by hand as the
+ * chapter's build-and-deploy.sh does it, against the dev stack's cluster and registry, and the engine's
+ * floor (a no-op `up` of a one-resource program). Each figure but the first `up` is the median of RUNS
+ * (default 3); a first `up` needs a new stack. Not a test: figures. Targets: the APPS-app no-op `up` within
+ * 3x the 1-app one with 0 builds; the dev code-change `up` within 1.5x the hand-run workflow.
+ * Needs scripts/test-env/setup.sh and `npm run build`; real plugins from PULUMI_E2E_PLUGIN_DIR if set.
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { DriverResult } from "../test/e2e/driver";
 import { E2eEnvironment, succeeded } from "../test/e2e/harness";
+import { destroyEngineFloor, engineFloorUp, prepareEngineFloor } from "./engineFloor";
+import { handRun, prepareHandRun, removeHandRun } from "./handRun";
+import { longestSteps, StepTime } from "./stepTimes";
+import { median, secondsWithRuns, timedSeconds } from "./timing";
 
 const APPS = Number(process.env.APPS ?? 20);
+const RUNS = Number(process.env.RUNS ?? 3);
+const SLOWEST_STEPS = 5;
 
 interface Row {
   stack: string;
-  preview: number;
+  preview: number[];
   firstUp: number;
-  noopUp: number;
-  noopBuilds: number;
-  codeChangeUp: number;
-  codeChangeBuilds: number;
-}
-
-async function timed(env: E2eEnvironment, op: "preview" | "up", stack: string): Promise<{ seconds: number; result: DriverResult }> {
-  const start = process.hrtime.bigint();
-  const result = succeeded(await env.op(op, stack));
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, result };
+  noopUp: number[];
+  noopBuilds: number[];
+  codeChangeUp: number[];
+  codeChangeBuilds: number[];
+  /** The slowest steps of the median code-change `up`. */
+  codeChangeSteps: StepTime[];
 }
 
 const builds = (result: DriverResult) => result.steps.filter((s) => s.type === "docker:index/image:Image").length;
 
-async function measure(env: E2eEnvironment, stack: string): Promise<Row> {
-  const preview = await timed(env, "preview", stack);
-  const first = await timed(env, "up", stack);
-  const noop = await timed(env, "up", stack);
-  fs.appendFileSync(path.join(env.projectDir, "app", "src", "server.js"), `// bench: code change for ${stack}\n`);
-  await env.commit(`bench: code change for ${stack}`);
-  const change = await timed(env, "up", stack);
-  succeeded(await env.op("destroy", stack));
+async function timedOp(env: E2eEnvironment, op: "preview" | "up", stack: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ seconds: number; result: DriverResult }> {
+  const { seconds, value } = await timedSeconds(async () => succeeded(await env.op(op, stack, extraEnv)));
+  return { seconds, result: value };
+}
+
+let changes = 0;
+/** A one-line change to the sample app's code, committed (the tag names the commit). */
+async function codeChange(env: E2eEnvironment): Promise<string> {
+  changes += 1;
+  fs.appendFileSync(path.join(env.projectDir, "app", "src", "server.js"), `// bench: code change ${changes}\n`);
+  await env.commit(`bench: code change ${changes}`);
+  return `1.0.0-bench${changes}`;
+}
+
+/**
+ * Measures `stack`; `alongside` runs after each code-change `up` (the hand-run workflow, interleaved so
+ * that both see the same noise). The stack is left up.
+ */
+async function measure(env: E2eEnvironment, stack: string, alongside?: () => Promise<void>): Promise<Row> {
+  const preview: number[] = [];
+  for (let i = 0; i < RUNS; i++) preview.push((await timedOp(env, "preview", stack)).seconds);
+  const first = await timedOp(env, "up", stack);
+  const noop: { seconds: number; result: DriverResult }[] = [];
+  for (let i = 0; i < RUNS; i++) noop.push(await timedOp(env, "up", stack));
+  const change: { seconds: number; result: DriverResult; steps: StepTime[] }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await codeChange(env);
+    const events = path.join(env.root, `events-${stack}-${i}.jsonl`);
+    const timed = await timedOp(env, "up", stack, { E2E_EVENTS_FILE: events });
+    change.push({ ...timed, steps: longestSteps(events, SLOWEST_STEPS) });
+    await alongside?.();
+  }
+  const medianChange = change.find((c) => c.seconds === median(change.map((c) => c.seconds)));
   return {
     stack,
-    preview: preview.seconds,
+    preview,
     firstUp: first.seconds,
-    noopUp: noop.seconds,
-    noopBuilds: builds(noop.result),
-    codeChangeUp: change.seconds,
-    codeChangeBuilds: builds(change.result),
+    noopUp: noop.map((n) => n.seconds),
+    noopBuilds: noop.map((n) => builds(n.result)),
+    codeChangeUp: change.map((c) => c.seconds),
+    codeChangeBuilds: change.map((c) => builds(c.result)),
+    codeChangeSteps: medianChange?.steps ?? [],
   };
 }
 
-function print(rows: Row[]): void {
-  const header = ["stack", "preview", "first up", "no-op up", "builds", "code-change up", "builds"];
-  const lines = rows.map((r) => [r.stack, `${r.preview.toFixed(1)} s`, `${r.firstUp.toFixed(1)} s`, `${r.noopUp.toFixed(1)} s`, String(r.noopBuilds), `${r.codeChangeUp.toFixed(1)} s`, String(r.codeChangeBuilds)]);
+function printTable(header: string[], lines: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   for (const line of [header, ...lines]) console.log(line.map((c, i) => c.padEnd(widths[i])).join("  "));
+}
+
+function printRows(rows: Row[]): void {
+  const header = ["stack", "preview", "first up", "no-op up", "builds", "code-change up", "builds"];
+  printTable(header, rows.map((r) => [r.stack, secondsWithRuns(r.preview), `${r.firstUp.toFixed(1)} s`, secondsWithRuns(r.noopUp), r.noopBuilds.join(" "), secondsWithRuns(r.codeChangeUp), r.codeChangeBuilds.join(" ")]));
+  for (const r of rows) console.log(`slowest steps of ${r.stack}'s median code-change up: ${r.codeChangeSteps.map((s) => `${s.step} ${s.seconds.toFixed(1)} s`).join(", ")}`);
+}
+
+function printComparison(dev: Row, handRuns: number[], floor: number[]): void {
+  console.log(`hand-run build-and-deploy.sh (docker build, tag, push x2, kubectl apply, rollout status): ${secondsWithRuns(handRuns)}`);
+  console.log(`dev code-change up against the hand-run workflow: ${(median(dev.codeChangeUp) / median(handRuns)).toFixed(2)}x (target <= 1.5x)`);
+  console.log(`engine floor, no-op up of a one-resource program: ${secondsWithRuns(floor)}`);
+}
+
+/** The prod stack file with APPS copies of its app. */
+function addManyAppsStack(env: E2eEnvironment, name: string): void {
+  env.addStack(name, "prod", (config) => {
+    const [web] = config["microk8s-pipeline:apps"];
+    config["microk8s-pipeline:apps"] = Array.from({ length: APPS }, (_, i) => ({ ...web, name: `web${String(i).padStart(2, "0")}`, replicas: 1 }));
+  });
 }
 
 async function main(): Promise<void> {
   const env = await E2eEnvironment.start();
   try {
     await env.createBucket("container-registry");
-    const stackFile = (name: string) => path.join(env.projectDir, `Pulumi.${name}.yaml`);
-    fs.copyFileSync(stackFile("prod"), stackFile(`prod${APPS}`));
-    env.editStackFile(`prod${APPS}`, (config) => {
-      const [web] = config["microk8s-pipeline:apps"];
-      config["microk8s-pipeline:apps"] = Array.from({ length: APPS }, (_, i) => ({ ...web, name: `web${String(i).padStart(2, "0")}`, replicas: 1 }));
+    addManyAppsStack(env, `prod${APPS}`);
+    // Its destroy then removes the addon, whose NodePort the prod stacks' registry takes next.
+    env.editStackFile("dev", (config) => {
+      config["microk8s-pipeline:registry"].disableOnDestroy = true;
     });
-    console.log(`plugins: ${Object.entries(env.plugins).map(([n, k]) => `${n} ${k}`).join(", ")}`);
-    const rows = [];
-    for (const stack of ["dev", "prod", `prod${APPS}`]) rows.push(await measure(env, stack));
-    print(rows);
+    await env.commit("bench: the dev stack's destroy disables the addon");
+    console.log(`plugins: ${Object.entries(env.plugins).map(([n, k]) => `${n} ${k}`).join(", ")}; median of ${RUNS} runs, the runs in brackets`);
+
+    const floorDir = await prepareEngineFloor(env);
+    const floor: number[] = [];
+    for (let i = 0; i < RUNS; i++) floor.push((await timedSeconds(() => engineFloorUp(env, floorDir))).seconds);
+    await destroyEngineFloor(env, floorDir);
+
+    const handRuns: number[] = [];
+    const dev = await measure(env, "dev", async () => {
+      if (handRuns.length === 0) await prepareHandRun(env);
+      const version = await codeChange(env);
+      handRuns.push((await timedSeconds(() => handRun(env, version))).seconds);
+    });
+    printRows([dev]);
+    printComparison(dev, handRuns, floor);
+    await removeHandRun(env);
+    succeeded(await env.op("destroy", "dev"));
+    const rows = [dev];
+    for (const stack of ["prod", `prod${APPS}`]) {
+      rows.push(await measure(env, stack));
+      succeeded(await env.op("destroy", stack));
+    }
+    console.log("");
+
+    printRows(rows);
     const [, one, many] = rows;
-    const ratio = many.noopUp / one.noopUp;
-    console.log(`no-op up, ${APPS} apps against 1: ${ratio.toFixed(2)}x (target <= 3x), builds in the no-op ups: ${rows.map((r) => r.noopBuilds).join(", ")} (target 0)`);
+    console.log(`no-op up, ${APPS} apps against 1: ${(median(many.noopUp) / median(one.noopUp)).toFixed(2)}x (target <= 3x), builds in the no-op ups: ${rows.flatMap((r) => r.noopBuilds).join(" ")} (target 0)`);
+    printComparison(dev, handRuns, floor);
   } finally {
     await env.stop();
   }

@@ -4,8 +4,9 @@
  * engine needs no language host. Writes its result as JSON to RESULT_FILE (a pipe would lose the end of a
  * large result when the process exits, and the Automation API keeps handles open, so it must exit).
  *   node driver.js preview|preview-no-changes|up|up-refresh|destroy PROJECT_DIR STACK RESULT_FILE
- * With E2E_EVENTS_FILE set, each step's start and end is appended to that file as it happens, so a test can
- * act at a given step (kill the engine during a push).
+ * With E2E_EVENTS_FILE set, each step's start and end is appended to that file as it happens, with the
+ * milliseconds since the driver started, so a test can act at a given step (kill the engine during a push)
+ * and a bench can see where an `up` spends its time.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -48,7 +49,7 @@ async function main(): Promise<DriverResult> {
     const meta = event.resourcePreEvent?.metadata;
     if (eventsFile) {
       const step = meta ?? event.resOutputsEvent?.metadata;
-      if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
+      if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
     }
     if (meta && meta.op !== "same" && meta.op !== "read" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop() ?? meta.urn, diffs: meta.diffs ?? [] });
