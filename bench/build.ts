@@ -17,7 +17,7 @@ const MULTI = "bench/web:multi";
 const SINGLE = "bench/web:single";
 
 /** The document's single-stage Node example, for the same app: one image with everything the build saw. */
-const SINGLE_STAGE_DOCKERFILE = `ARG BASE_IMAGE=node:20-alpine
+const SINGLE_STAGE_DOCKERFILE = `ARG BASE_IMAGE=node:24-alpine
 FROM \${BASE_IMAGE}
 WORKDIR /app
 COPY package*.json ./

@@ -19,11 +19,11 @@ policy_config="policy/config/$stack.json"
 missing=()
 command -v pulumi >/dev/null || missing+=("pulumi (https://www.pulumi.com/docs/install/)")
 command -v docker >/dev/null || missing+=("docker (Docker Engine, to build and push images)")
-command -v node >/dev/null || missing+=("node 20+")
+command -v node >/dev/null || missing+=("node 22+")
 command -v npm >/dev/null || missing+=("npm")
 mode=unknown
 if command -v node >/dev/null && command -v npm >/dev/null; then
-  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || die "Node.js 20 or newer is needed (found $(node --version))"
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' || die "Node.js 22 or newer is needed (found $(node --version))"
   [ -d node_modules ] || npm ci --no-audit --no-fund
   [ -d policy/node_modules ] || npm ci --prefix policy --no-audit --no-fund
   # The stack's registry mode, resolved by the program's own mode table (modes/index.ts, config/stackMode.ts).

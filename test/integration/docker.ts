@@ -14,7 +14,8 @@ import * as path from "path";
 export const REPO_ROOT =
   [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")].find((dir) => fs.existsSync(path.join(dir, "Pulumi.yaml"))) ?? process.cwd();
 export const SETUP_COMMAND = "scripts/test-env/setup.sh";
-export const NODE_BASE_IMAGE = "local/node:20";
+/** The Node image setup.sh builds from the Node the tests run on, tagged with its major version. */
+export const NODE_BASE_IMAGE = `local/node:${process.versions.node.split(".")[0]}`;
 export const REGISTRY_TEST_IMAGE = "local/registry:2.8";
 
 /** A Distribution version the registry tests run against, and the image that setup.sh builds for it. */
