@@ -15,7 +15,8 @@ export interface AppImageArgs {
     dockerfile: string;
     args: Record<string, pulumi.Input<string>>;
     target?: string;
-    platform?: string;
+    /** Always set, so the provider need not guess it (and say so on every preview). */
+    platform: string;
     /** `host` where the daemon has no default bridge (locked-down CI, `dockerd --bridge=none`). */
     network?: string;
   };

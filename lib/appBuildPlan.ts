@@ -3,6 +3,7 @@ import * as path from "path";
 import { GitInfo, readGitInfo } from "./git";
 import { isDigestPinned } from "./imageRef";
 import { isWithin } from "./paths";
+import { enginePlatform } from "./platform";
 import { primaryTag, TagStrategy } from "./tags";
 
 /** What the plan reads of an app's validated settings (config's AppSettings has this shape). */
@@ -24,7 +25,8 @@ export interface AppBuildPlan {
   /** The app's build args, plus VERSION, REVISION and CREATED for the image labels. */
   buildArgs: Record<string, string>;
   target?: string;
-  platform?: string;
+  /** The app's `build.platform`, else this machine's (lib/platform.ts). */
+  platform: string;
   network?: string;
 }
 
@@ -82,7 +84,7 @@ export function planAppBuild(app: BuildableApp, inputs: BuildPlanInputs): AppBui
       CREATED: git?.commitDate.toISOString() ?? "1970-01-01T00:00:00.000Z",
     },
     target: build.target,
-    platform: build.platform,
+    platform: build.platform ?? enginePlatform(),
     network: build.network,
   };
 }

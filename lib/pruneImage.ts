@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { enginePlatform } from "./platform";
 
 /** The image's name under a registry's retention namespace. */
 export const PRUNE_IMAGE_NAME = "registry-prune";
@@ -32,7 +33,7 @@ export interface PruneImageBuild {
   dockerfile: string;
   tag: string;
   args: Record<string, string>;
-  platform?: string;
+  platform: string;
   network?: string;
 }
 
@@ -42,7 +43,7 @@ export function planPruneImage(projectDir: string, build: { args: Record<string,
     dockerfile: path.join(projectDir, PRUNE_DOCKERFILE),
     tag: pruneImageTag(projectDir),
     args: build.args,
-    ...(build.platform ? { platform: build.platform } : {}),
+    platform: build.platform ?? enginePlatform(),
     ...(build.network ? { network: build.network } : {}),
   };
 }

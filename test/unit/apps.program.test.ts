@@ -36,7 +36,8 @@ describe.each([
       builderVersion: "BuilderBuildKit",
       args: { VERSION: "1.0.0", REVISION: expect.stringMatching(/^[0-9a-f]{7}$/), CREATED: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
-    expect(image.inputs.build.platform).toBeUndefined();
+    // The engine's platform, set so the provider need not guess it and print its note on every preview.
+    expect(image.inputs.build.platform).toBe(`linux/${process.arch === "x64" ? "amd64" : process.arch}`);
     expect(image.inputs.skipPush).toBe(false);
     expect(image.inputs.registry.server).toBe("localhost:32000");
   });
@@ -164,6 +165,11 @@ describe("tag strategies and apps", () => {
     expect(first).not.toBe(createHash("sha256").update("hunter2\0hunter3").digest("hex"));
     expect(await annotation({ API_KEY: "hunter2", DB_PASSWORD: "hunter3" })).toBe(first);
     expect(await annotation({ API_KEY: "hunter4", DB_PASSWORD: "hunter3" })).not.toBe(first);
+  });
+
+  test("a build.platform in config is the one built for", async () => {
+    const run = await evaluate("prod", { overrides: { apps: [{ ...webApp("prod"), build: { context: "app", platform: "linux/arm64" } }] } });
+    expect(find(run.resources, TYPES.image, "app-web-image").inputs.build.platform).toBe("linux/arm64");
   });
 
   test("build.network reaches the docker build (host, for a daemon without a default bridge)", async () => {

@@ -6,6 +6,7 @@ import { pruneImageInputs, pruneImageTag } from "../../lib/pruneImage";
 import { inUseHosts, retentionArgs } from "../../lib/retentionArgs";
 import { MAINTAINS_LABEL } from "../../prune/turn";
 import { evaluate, Evaluation, find, isSecretAt, k8sName, ofType, ROOT, stackConfig, TYPES } from "../harness";
+import { enginePlatform } from "../../lib/platform";
 
 const KUBECTL_PINNED = `alpine/k8s:1.31.4@sha256:${"c".repeat(64)}`;
 const prodRegistry = () => structuredClone(stackConfig("prod").registry) as Record<string, any>;
@@ -27,7 +28,7 @@ describe("scheduled retention (registry.retention)", () => {
   test("builds registry-prune from this repository (prune/Dockerfile, the root narrowed by .dockerignore), tagged by its inputs, and pushes it to the registry once it answers", () => {
     const image = find(run.resources, IMAGE, "-prune-image");
     expect(image.inputs.imageName).toBe(`localhost:32000/container-registry/registry-prune:${pruneImageTag(ROOT)}`);
-    expect(image.inputs.build).toMatchObject({ context: ROOT, dockerfile: path.join(ROOT, "prune", "Dockerfile"), network: "host" });
+    expect(image.inputs.build).toMatchObject({ context: ROOT, dockerfile: path.join(ROOT, "prune", "Dockerfile"), network: "host", platform: enginePlatform() });
     expect(image.dependsOn).toContain(find(run.resources, TYPES.localCommand, "registry-managed-ready").name);
     expect(isSecretAt(image, "registry")).toBe(true);
   });

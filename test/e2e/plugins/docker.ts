@@ -2,15 +2,15 @@
  * Double of the docker provider for `Image`, the one docker resource the program uses (moving tags are
  * pushed through the daemon by a command), doing the real work through the Docker Engine, with the real
  * provider's rules:
- * - Image: Check adds `build.contextDigest` (the context, honouring .dockerignore, and the Dockerfile) and
- *   the engine's platform; any input change but registry credentials updates; Create/Update build with
+ * - Image: Check adds `build.contextDigest` (the context, honouring .dockerignore, and the Dockerfile) and,
+ *   when `build.platform` is unset, the engine's platform with the real provider's note about it; any input change but registry credentials updates; Create/Update build with
  *   BuildKit and push, with the credentials in a private Docker config; Delete leaves the image.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { changedKeys, Props, reveal, runProcess, sdkVersion, serve, typeOf } from "./wire";
+import { changedKeys, logToEngine, Props, reveal, runProcess, sdkVersion, serve, typeOf } from "./wire";
 
 const DOCKER = fs.existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
 const PLATFORM = `linux/${({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[os.arch()] ?? os.arch()}`;
@@ -114,7 +114,11 @@ serve({
   async check(urn, _olds, news) {
     if (typeOf(urn) !== "docker:index/image:Image") return { inputs: news };
     const build = { ...(news.build ?? {}) };
-    build.platform ??= PLATFORM;
+    if (build.platform === undefined) {
+      build.platform = PLATFORM;
+      // The real provider's note, word for word (provider/image.go, Check), at its severity.
+      await logToEngine("info", urn, `Building your image for ${PLATFORM} architecture.\nTo ensure you are building for the correct platform, consider explicitly setting the \`platform\` field on ImageBuildOptions.`);
+    }
     const { context, dockerfile } = reveal<Props>(build);
     if (typeof context === "string" && typeof dockerfile === "string") {
       if (!fs.existsSync(dockerfile)) return { inputs: news, failures: [{ property: "build.dockerfile", reason: `could not open dockerfile at absolute path ${dockerfile}` }] };

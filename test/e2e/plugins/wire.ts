@@ -7,6 +7,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
+// The SDK's generated engine client, and the gRPC package it was generated for (the SDK's own dependency).
+const engineRpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
+const engineProto = require("@pulumi/pulumi/proto/engine_pb");
+const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
 import { isWireSecret, wireSecret } from "../../recorded";
 
 export type Props = Record<string, any>;
@@ -52,6 +56,24 @@ export function runProcess(file: string, args: string[], options: { env?: NodeJS
 export function sdkVersion(pkg: string): string {
   const file = require.resolve(`@pulumi/${pkg}/package.json`);
   return JSON.parse(fs.readFileSync(file, "utf8")).version;
+}
+
+/** The engine's address, the plugin's first argument (flags aside), as the real providers read it. */
+const engineAddress = () => process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+
+/**
+ * A diagnostic on `urn`, through the engine's Log call, as a real provider's host.Log sends it: the engine
+ * shows it under the resource, and the Automation API reports it as a diagnostic event.
+ */
+export function logToEngine(severity: "info" | "warning", urn: string, message: string): Promise<void> {
+  const address = engineAddress();
+  if (!address) return Promise.resolve();
+  const client = new engineRpc.EngineClient(address, grpc.credentials.createInsecure());
+  const request = new engineProto.LogRequest();
+  request.setSeverity(severity === "info" ? engineProto.LogSeverity.INFO : engineProto.LogSeverity.WARNING);
+  request.setMessage(message);
+  request.setUrn(urn);
+  return new Promise((resolve, reject) => client.log(request, (error: Error | null) => (client.close(), error ? reject(error) : resolve())));
 }
 
 /** Serves `impl` to the engine; each double's file ends with this. */
