@@ -15,9 +15,6 @@ case "${1:-all}" in
 esac
 state=.test-env
 mkdir -p "$state"
-# The Node the tests run on, whose binary the local Node image is made of.
-# shellcheck source=scripts/test-env/node.sh
-source scripts/test-env/node.sh
 
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
@@ -64,6 +61,10 @@ fi
 
 PATH="$(dirname "$docker_cli"):$PATH"
 export PATH
+# The Node the tests run on, whose binary the local Node image is made of; after the line above, which
+# may put the machine's own Node first again.
+# shellcheck source=scripts/test-env/node.sh
+source scripts/test-env/node.sh
 
 # The e2e suite's Pulumi CLI, kubernetes provider and control plane, built from the Go module proxy and
 # kept outside the checkout (40-60 minutes on 2 cores the first time; a minute or two with Go's caches
