@@ -27,6 +27,9 @@ use_supported_node() {
   fi
   PATH="$dir/bin:$PATH"
   export PATH
+  # Said once per run, though setup.sh puts it first on PATH again after test.sh did.
+  [ -n "${SUPPORTED_NODE_SAID:-}" ] && return
   echo "using Node $(node --version) ($NODE_PACKAGE from the npm registry, in .test-env/node): the machine's Node is $found, older than $NODE_MIN_MAJOR"
+  export SUPPORTED_NODE_SAID=1
 }
 use_supported_node

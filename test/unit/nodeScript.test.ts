@@ -23,7 +23,7 @@ interface Sourced {
 }
 
 /** Sources node.sh in bash with `node` at `machineVersion` and an npm stand-in serving `integrity`. */
-function sourceNodeSh(work: string, machineVersion: string, integrity: string): Sourced {
+function sourceNodeSh(work: string, machineVersion: string, integrity: string, script = `source "${SCRIPT}"`): Sourced {
   const bin = path.join(work, "bin");
   fs.mkdirSync(bin, { recursive: true });
   fs.writeFileSync(path.join(bin, "node"), nodeStandIn(machineVersion), { mode: 0o755 });
@@ -45,7 +45,7 @@ case "$1" in view) echo '${integrity}' ;; pack) cp "${work}/node.tgz" ./node-lin
     const real = execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
     if (!fs.existsSync(path.join(bin, tool))) fs.symlinkSync(real, path.join(bin, tool));
   }
-  const run = spawnSync("/bin/bash", ["-c", `source "${SCRIPT}"; echo "node: $(command -v node) $(node --version)"`], {
+  const run = spawnSync("/bin/bash", ["-c", `${script}; echo "node: $(command -v node) $(node --version)"`], {
     env: { PATH: bin, HOME: work, SUPPORTED_NODE_DIR: path.join(work, "node") },
     encoding: "utf8",
   });
@@ -82,6 +82,14 @@ describe("scripts/test-env/node.sh", () => {
     // Once unpacked it is kept: the next run fetches nothing.
     fs.rmSync(path.join(work, "npm.log"));
     expect(sourceNodeSh(work, "20.20.2", INTEGRITY).npmCalls).toEqual([]);
+  });
+
+  test("sourced again after the machine's Node went first on PATH again (as setup.sh does): first again, said once", () => {
+    const run = sourceNodeSh(work, "20.20.2", INTEGRITY, `source "${SCRIPT}"; PATH="${work}/bin:$PATH"; source "${SCRIPT}"`);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.filter((l) => l.startsWith("using Node"))).toHaveLength(1);
+    expect(lines.at(-1)).toBe(`node: ${work}/node/bin/node v${PACKAGE.split("@")[1]}`);
   });
 
   test("a package whose integrity is not the pinned one is refused, and nothing is unpacked", () => {
