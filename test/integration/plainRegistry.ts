@@ -8,8 +8,14 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+/**
+ * Until the debug port reports healthy and the registry port answers: Distribution starts its debug
+ * server first, so under load /debug/health can be up before the registry's own listener is.
+ */
 export async function waitHealthy(registry: RunningRegistry): Promise<void> {
   await eventually("the registry's /debug/health", async () => ((await httpStatus(registry.debugUrl)) === 200 ? true : undefined));
+  // Any HTTP answer (401 with auth, 400 from a TLS port) means it listens; a refused connection throws.
+  await eventually(`the registry's port ${registry.host}`, async () => ((await httpStatus(`http://${registry.host}/v2/`)) > 0 ? true : undefined));
 }
 
 /** A registry with only the given settings (no auth unless `htpasswdFile`), for the prune tests and benchmarks. */
