@@ -22,9 +22,9 @@ export async function prepareEngineFloor(env: E2eEnvironment): Promise<string> {
   return dir;
 }
 
-/** One no-op `up` of the floor program; throws if it changed anything. */
-export async function engineFloorUp(env: E2eEnvironment, dir: string): Promise<void> {
-  const result = succeeded(await env.opIn(dir, "up", STACK));
+/** One no-op `up` of the floor program, its steps written to `eventsFile`; throws if it changed anything. */
+export async function engineFloorUp(env: E2eEnvironment, dir: string, eventsFile: string): Promise<void> {
+  const result = succeeded(await env.opIn(dir, "up", STACK, { E2E_EVENTS_FILE: eventsFile }));
   if (result.steps.length > 0) throw new Error(`the floor's no-op up changed ${result.steps.map((s) => `${s.op} ${s.name}`).join(", ")}`);
 }
 

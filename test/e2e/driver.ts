@@ -5,8 +5,8 @@
  * large result when the process exits, and the Automation API keeps handles open, so it must exit).
  *   node driver.js preview|preview-no-changes|up|up-refresh|destroy PROJECT_DIR STACK RESULT_FILE
  * With E2E_EVENTS_FILE set, each step's start and end is appended to that file as it happens, with the
- * milliseconds since the driver started, so a test can act at a given step (kill the engine during a push)
- * and a bench can see where an `up` spends its time.
+ * milliseconds since the driver started, then the engine's summary and the driver's exit, so a test can act
+ * at a given step (kill the engine during a push) and a bench can see where an `up` spends its time.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -47,6 +47,7 @@ async function main(): Promise<DriverResult> {
     const diagnostic = event.diagnosticEvent;
     if (diagnostic) diagnostics.push({ severity: diagnostic.severity, message: diagnostic.message.trim(), ephemeral: diagnostic.ephemeral === true });
     const meta = event.resourcePreEvent?.metadata;
+    if (eventsFile && event.summaryEvent) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: "summary" })}\n`);
     if (eventsFile) {
       const step = meta ?? event.resOutputsEvent?.metadata;
       if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
@@ -90,6 +91,8 @@ function withoutReads(changes: Record<string, number>): Record<string, number> {
 }
 
 function finish(result: DriverResult): never {
+  const eventsFile = process.env.E2E_EVENTS_FILE;
+  if (eventsFile) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: "exit" })}\n`);
   fs.writeFileSync(process.argv[5], JSON.stringify({ ...result, changes: withoutReads(result.changes) }));
   process.exit(0);
 }
