@@ -28,7 +28,7 @@ export interface UpBreakdown {
   longest: StepTime[];
 }
 
-/** Steps that only span others: the stack itself, providers' registration and this program's components. */
+/** Steps that only span others: the stack itself and this program's components (a provider's start is its own). */
 const spansOthers = (type = "") => type === "pulumi:pulumi:Stack" || type.startsWith("microk8s-pipeline:");
 
 export function upBreakdown(file: string, count: number): UpBreakdown {
@@ -47,7 +47,7 @@ export function upBreakdown(file: string, count: number): UpBreakdown {
   const last = steps.length ? Math.max(...steps.map((e) => e.at)) : first;
   return {
     untilFirstStep: first / 1000,
-    afterLastStep: ((summary ?? exit)?.at ?? last) / 1000 - last / 1000,
+    afterLastStep: (((summary ?? exit)?.at ?? last) - last) / 1000,
     afterSummary: summary && exit ? (exit.at - summary.at) / 1000 : 0,
     longest: times.sort((a, b) => b.seconds - a.seconds).slice(0, count),
   };

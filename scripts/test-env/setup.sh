@@ -90,8 +90,7 @@ local_image() {
 # Node with npm, as the official node images have it: the sample app's Dockerfile runs `npm ci`.
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 # Tagged with the major version the tests run on (test/integration/docker.ts NODE_BASE_IMAGE).
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-IMAGE_LINKS=/usr/local/bin/npm=../lib/node_modules/npm/bin/npm-cli.js local_image "local/node:$node_major" \
+IMAGE_LINKS=/usr/local/bin/npm=../lib/node_modules/npm/bin/npm-cli.js local_image "local/node:$(node_major)" \
   "$(readlink -f "$(command -v node)"):/usr/local/bin/node" "$npm_dir:/usr/local/lib/node_modules/npm"
 IMAGE_CMD='["/bin/registry","serve","/etc/docker/registry/config.yml"]' local_image local/registry:2.8 \
   /usr/bin/docker-registry:/bin/registry test/integration/fixtures/registry-image-config.yml:/etc/docker/registry/config.yml

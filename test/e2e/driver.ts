@@ -42,16 +42,13 @@ async function main(): Promise<DriverResult> {
   const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "microk8s-pipeline", program }, { workDir: projectDir });
   const steps: DriverResult["steps"] = [];
   const diagnostics: DriverResult["diagnostics"] = [];
-  const eventsFile = process.env.E2E_EVENTS_FILE;
   const onEvent = (event: EngineEvent) => {
     const diagnostic = event.diagnosticEvent;
     if (diagnostic) diagnostics.push({ severity: diagnostic.severity, message: diagnostic.message.trim(), ephemeral: diagnostic.ephemeral === true });
     const meta = event.resourcePreEvent?.metadata;
-    if (eventsFile && event.summaryEvent) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: "summary" })}\n`);
-    if (eventsFile) {
-      const step = meta ?? event.resOutputsEvent?.metadata;
-      if (step) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() })}\n`);
-    }
+    if (event.summaryEvent) recordEvent({ phase: "summary" });
+    const step = meta ?? event.resOutputsEvent?.metadata;
+    if (step) recordEvent({ phase: meta ? "start" : "done", op: step.op, type: step.type, name: step.urn.split("::").pop() });
     if (meta && meta.op !== "same" && meta.op !== "read" && meta.type !== "pulumi:pulumi:Stack") {
       steps.push({ op: meta.op, type: meta.type, name: meta.urn.split("::").pop() ?? meta.urn, diffs: meta.diffs ?? [] });
     }
@@ -90,9 +87,14 @@ function withoutReads(changes: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(changes).filter(([op]) => op !== "read"));
 }
 
+/** Appends one line to E2E_EVENTS_FILE, when set, with the milliseconds since the driver started. */
+function recordEvent(fields: Record<string, unknown>): void {
+  const file = process.env.E2E_EVENTS_FILE;
+  if (file) fs.appendFileSync(file, `${JSON.stringify({ at: Math.round(performance.now()), ...fields })}\n`);
+}
+
 function finish(result: DriverResult): never {
-  const eventsFile = process.env.E2E_EVENTS_FILE;
-  if (eventsFile) fs.appendFileSync(eventsFile, `${JSON.stringify({ at: Math.round(performance.now()), phase: "exit" })}\n`);
+  recordEvent({ phase: "exit" });
   fs.writeFileSync(process.argv[5], JSON.stringify({ ...result, changes: withoutReads(result.changes) }));
   process.exit(0);
 }

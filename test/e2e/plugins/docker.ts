@@ -3,17 +3,20 @@
  * pushed through the daemon by a command), doing the real work through the Docker Engine, with the real
  * provider's rules:
  * - Image: Check adds `build.contextDigest` (the context, honouring .dockerignore, and the Dockerfile) and,
- *   when `build.platform` is unset, the engine's platform with the real provider's note about it; any input change but registry credentials updates; Create/Update build with
- *   BuildKit and push, with the credentials in a private Docker config; Delete leaves the image.
+ *   when `build.platform` is unset, the engine's platform with the real provider's note about it; any
+ *   input change but registry credentials updates; Create/Update build with BuildKit and push, with the
+ *   credentials in a private Docker config; Delete leaves the image.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { enginePlatform } from "../../../lib/platform";
 import { changedKeys, logToEngine, Props, reveal, runProcess, sdkVersion, serve, typeOf } from "./wire";
 
 const DOCKER = fs.existsSync("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
-const PLATFORM = `linux/${({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[os.arch()] ?? os.arch()}`;
+/** What the real provider fills in when `build.platform` is unset: linux/<GOARCH> of the machine. */
+const PLATFORM = enginePlatform();
 async function docker(args: string[], options: { config?: string; input?: string } = {}): Promise<string> {
   const env = { ...process.env, DOCKER_BUILDKIT: "1", ...(options.config ? { DOCKER_CONFIG: options.config } : {}) };
   const ran = await runProcess(DOCKER, args, { env, input: options.input });

@@ -7,11 +7,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as provider from "@pulumi/pulumi/provider";
+import { isWireSecret, wireSecret } from "../../recorded";
+
 // The SDK's generated engine client, and the gRPC package it was generated for (the SDK's own dependency).
 const engineRpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
 const engineProto = require("@pulumi/pulumi/proto/engine_pb");
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/package.json"))] }));
-import { isWireSecret, wireSecret } from "../../recorded";
 
 export type Props = Record<string, any>;
 
