@@ -14,8 +14,10 @@ for old in "$NODE_CERTS_DIR"/*/"$marker"; do
 done
 mkdir -p "$dir"
 touch "$dir/$marker"
+# A pull that finds hosts.toml must find the ca.crt it names: a new CA goes before it, a dropped one after.
+if [ -f "$TRUST_FILES/ca.crt" ]; then cp "$TRUST_FILES/ca.crt" "$dir/ca.crt.new" && mv -f "$dir/ca.crt.new" "$dir/ca.crt"; fi
 cp "$TRUST_FILES/hosts.toml" "$dir/hosts.toml.new" && mv -f "$dir/hosts.toml.new" "$dir/hosts.toml"
-if [ -f "$TRUST_FILES/ca.crt" ]; then cp "$TRUST_FILES/ca.crt" "$dir/ca.crt.new" && mv -f "$dir/ca.crt.new" "$dir/ca.crt"; else rm -f "$dir/ca.crt"; fi
+[ -f "$TRUST_FILES/ca.crt" ] || rm -f "$dir/ca.crt"
 echo "this node trusts $REGISTRY_HOST through $dir"
 trap 'remove "$dir"; echo "removed the trust of $REGISTRY_HOST"; exit 0' TERM INT
 while :; do sleep 3600 & wait $!; done
